@@ -1,0 +1,279 @@
+//! Data tests: a declarative schema and the checks it implies.
+//!
+//! A schema lives in its own TOML file (`schema = "…"` in a source of
+//! `lathe.toml`, or `--schema` on the command line):
+//!
+//! ```toml
+//! format_version = 1
+//! [rows]                 # optional row-count bounds
+//! min = 1000
+//! max = 100000
+//! [[columns]]            # expected columns, in any order
+//! name = "air_temp_k"    # required
+//! type = "float"         # int, float, bool, string, categorical, date, datetime
+//! not_null = true        # no missing values
+//! unique = false         # no repeated values
+//! min = 280.0            # numeric range, inclusive
+//! max = 330.0
+//! allowed = ["L", "M"]   # allowed values of a string/categorical column
+//! ```
+//!
+//! Each rule becomes one [`CheckResult`]; `lathe data validate` prints them
+//! and exits 1 when one fails. [`infer_schema`] writes a starting schema from
+//! a file known to be good.
+
+use std::path::Path;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::LogicalType;
+use crate::data::profile::{ColumnProfile, Profile};
+use crate::error::{Error, Result, toml_error};
+
+pub const SCHEMA_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schema {
+    pub format_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows: Option<RowBounds>,
+    #[serde(default)]
+    pub columns: Vec<ColumnRule>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowBounds {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnRule {
+    pub name: String,
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub logical_type: Option<LogicalType>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_null: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unique: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
+}
+
+/// One check's verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// e.g. `rows >= 1000`, `air_temp_k: not_null`.
+    pub check: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    pub passed: bool,
+    /// What was found: `3 nulls`, `max 412.5 > 330`.
+    pub detail: String,
+}
+
+impl Schema {
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
+        Self::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        let schema: Self = toml::from_str(text).map_err(|e| toml_error(path, text, &e))?;
+        if schema.format_version != SCHEMA_FORMAT_VERSION {
+            return Err(Error::config(format!(
+                "schema format_version {} is not supported (this lathe reads {SCHEMA_FORMAT_VERSION})",
+                schema.format_version
+            ))
+            .at(path)
+            .field("format_version"));
+        }
+        for c in &schema.columns {
+            if let (Some(lo), Some(hi)) = (c.min, c.max)
+                && lo > hi
+            {
+                return Err(Error::config(format!("min {lo} is above max {hi}"))
+                    .at(path)
+                    .field(format!("columns.{}", c.name)));
+            }
+        }
+        Ok(schema)
+    }
+
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string(self).unwrap_or_default();
+        format!("# lathe data-test schema, see `lathe data validate --help`\n{body}")
+    }
+}
+
+/// Run every check of `schema` on `df` (whose profile is `profile`).
+pub fn validate(df: &DataFrame, profile: &Profile, schema: &Schema) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    let rows = df.height() as u64;
+    if let Some(bounds) = &schema.rows {
+        if let Some(min) = bounds.min {
+            out.push(check(format!("rows >= {min}"), None, rows >= min, format!("{rows} rows")));
+        }
+        if let Some(max) = bounds.max {
+            out.push(check(format!("rows <= {max}"), None, rows <= max, format!("{rows} rows")));
+        }
+    }
+    for rule in &schema.columns {
+        let name = &rule.name;
+        let Some(p) = profile.column_profiles.iter().find(|p| &p.name == name) else {
+            out.push(check(format!("{name}: present"), Some(name), false, "no such column".into()));
+            continue;
+        };
+        out.push(check(format!("{name}: present"), Some(name), true, String::new()));
+        column_checks(df, rule, p, &mut out);
+    }
+    out
+}
+
+fn check(check: String, column: Option<&String>, passed: bool, detail: String) -> CheckResult {
+    CheckResult {
+        check,
+        column: column.cloned(),
+        passed,
+        detail,
+    }
+}
+
+fn column_checks(df: &DataFrame, rule: &ColumnRule, p: &ColumnProfile, out: &mut Vec<CheckResult>) {
+    let name = &rule.name;
+    let col = Some(name);
+    if let Some(ty) = rule.logical_type {
+        // A string column may be declared categorical and the other way round.
+        let text = |t: LogicalType| matches!(t, LogicalType::String | LogicalType::Categorical);
+        let ok = p.logical_type == ty || (text(ty) && text(p.logical_type));
+        out.push(check(format!("{name}: type {ty}"), col, ok, format!("is {}", p.logical_type)));
+    }
+    if rule.not_null {
+        out.push(check(
+            format!("{name}: not_null"),
+            col,
+            p.nulls == 0,
+            format!("{} nulls", p.nulls),
+        ));
+    }
+    if rule.unique {
+        let repeats = p.count - p.distinct;
+        out.push(check(
+            format!("{name}: unique"),
+            col,
+            repeats == 0,
+            format!("{repeats} repeated values"),
+        ));
+    }
+    let stats = p.numeric.as_ref();
+    let (found_min, found_max) = (stats.and_then(|s| s.min), stats.and_then(|s| s.max));
+    if let Some(min) = rule.min {
+        let (ok, detail) = match found_min {
+            Some(v) => (v >= min, format!("min {}", fmt_num(v))),
+            None if stats.is_none() => (false, format!("not numeric ({})", p.logical_type)),
+            None => (true, "no values".to_owned()),
+        };
+        out.push(check(format!("{name}: >= {}", fmt_num(min)), col, ok, detail));
+    }
+    if let Some(max) = rule.max {
+        let (ok, detail) = match found_max {
+            Some(v) => (v <= max, format!("max {}", fmt_num(v))),
+            None if stats.is_none() => (false, format!("not numeric ({})", p.logical_type)),
+            None => (true, "no values".to_owned()),
+        };
+        out.push(check(format!("{name}: <= {}", fmt_num(max)), col, ok, detail));
+    }
+    if let Some(allowed) = &rule.allowed {
+        let bad = disallowed(df, name, allowed);
+        let detail = match &bad {
+            Ok((0, _)) => String::new(),
+            Ok((n, examples)) => format!("{n} values not allowed, e.g. {}", examples.join(", ")),
+            Err(e) => e.clone(),
+        };
+        out.push(check(
+            format!("{name}: allowed [{}]", allowed.join(", ")),
+            col,
+            matches!(bad, Ok((0, _))),
+            detail,
+        ));
+    }
+}
+
+/// Count values of `name` outside `allowed`, with up to three examples.
+fn disallowed(df: &DataFrame, name: &str, allowed: &[String]) -> Result<(u64, Vec<String>), String> {
+    let col = df.column(name).map_err(|e| e.to_string())?;
+    let text = col.cast(&DataType::String).map_err(|e| e.to_string())?;
+    let ca = text.str().map_err(|e| e.to_string())?;
+    let allowed: std::collections::HashSet<&str> = allowed.iter().map(String::as_str).collect();
+    let mut n = 0;
+    let mut examples: Vec<String> = Vec::new();
+    for v in ca.iter().flatten() {
+        if !allowed.contains(v) {
+            n += 1;
+            let quoted = format!("'{v}'");
+            if examples.len() < 3 && !examples.contains(&quoted) {
+                examples.push(quoted);
+            }
+        }
+    }
+    Ok((n, examples))
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// A starting schema from a good file: its columns and types, not_null where
+/// nothing is missing, unique where every value differs, the observed range of
+/// numbers, and the allowed values of text columns with at most 20 values.
+pub fn infer_schema(profile: &Profile) -> Schema {
+    let columns = profile
+        .column_profiles
+        .iter()
+        .map(|p| {
+            let stats = p.numeric.as_ref();
+            let textual = matches!(p.logical_type, LogicalType::String | LogicalType::Categorical);
+            ColumnRule {
+                name: p.name.clone(),
+                logical_type: Some(p.logical_type),
+                not_null: p.nulls == 0 && p.count > 0,
+                unique: p.count > 1
+                    && p.distinct == p.count
+                    && matches!(p.logical_type, LogicalType::Int | LogicalType::String),
+                min: stats.and_then(|s| s.min).filter(|v| v.is_finite()),
+                max: stats.and_then(|s| s.max).filter(|v| v.is_finite()),
+                allowed: p
+                    .top
+                    .as_ref()
+                    .filter(|t| textual && t.other == 0 && p.distinct <= 20 && p.distinct < p.count)
+                    .map(|t| {
+                        let mut v: Vec<String> = t.values.iter().map(|(v, _)| v.clone()).collect();
+                        v.sort();
+                        v
+                    }),
+            }
+        })
+        .collect();
+    Schema {
+        format_version: SCHEMA_FORMAT_VERSION,
+        rows: Some(RowBounds {
+            min: Some(1),
+            max: None,
+        }),
+        columns,
+    }
+}

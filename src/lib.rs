@@ -1,0 +1,43 @@
+//! lathe: a terminal workbench that carries a tabular model around the MLOps loop.
+//!
+//! # Architecture
+//!
+//! lathe is a headless core with thin front-ends. The core knows nothing of
+//! terminals; the CLI ([`cli`]) and the TUI (`tui`, behind the default `tui`
+//! feature) call the same core functions with the same serde spec types.
+//!
+//! ```text
+//!   front-ends      cli ─────────┐        tui (feature "tui")
+//!                                ▼           ▼
+//!   steps           data   (label, train, experiments, bundle, serve, drift: later)
+//!                                ▼
+//!   foundation      project · config · jobs · error
+//! ```
+//!
+//! Dependencies point down only: a step never imports a front-end, and the
+//! foundation never imports a step. `cargo clippy --lib --no-default-features`
+//! builds the core without ratatui/crossterm, so the compiler proves the rule.
+//!
+//! Every workflow step has the same name in three places:
+//!
+//! | step | core          | CLI                                   | TUI screen |
+//! |------|---------------|---------------------------------------|------------|
+//! | data | [`data`]      | `lathe data profile/head/validate`    | Data       |
+
+pub mod cli;
+pub mod config;
+pub mod data;
+pub mod error;
+pub mod jobs;
+pub mod project;
+pub mod sample;
+
+pub use error::{Error, Result};
+
+/// The version string shown by `lathe --version`: crate version and git commit.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("LATHE_GIT_COMMIT"),
+    ")"
+);
