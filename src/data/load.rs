@@ -138,8 +138,16 @@ fn read_json(path: &Path, format: Format, n_rows: Option<usize>) -> Result<DataF
             if format == Format::Ndjson
                 && let Some((line, msg)) = locate_json_problem(&bytes)
             {
+                // serde_json says "… at line 1 column 40" of the one line it saw.
+                let (what, column) = match msg.rsplit_once(" column ") {
+                    Some((what, col)) => (what.trim_end_matches(" at line 1"), col.parse().ok()),
+                    None => (msg.as_str(), None),
+                };
+                err.message = format!("not valid JSON: {what}");
                 err = err.line(line);
-                err.message = format!("not valid JSON: {msg}");
+                if let Some(c) = column {
+                    err = err.column(c);
+                }
             }
             err
         })?;
@@ -170,6 +178,7 @@ fn read_csv(
     warnings: &mut Vec<String>,
 ) -> Result<(DataFrame, Dialect)> {
     let (mut dialect, head) = sniff::sniff(path)?;
+    let head_is_all = (head.len() as u64) < sniff::HEAD_BYTES as u64 && !dialect.gzip;
     if head.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::input("the file is empty: no header and no rows")
             .at(path)
@@ -238,7 +247,30 @@ fn read_csv(
                 .and_then(|r| r.finish()),
         };
         match result {
-            Ok(df) => return Ok((df, dialect)),
+            Ok(df) => {
+                // polars pads short rows with nulls; refuse them as it refuses long ones.
+                // Checked on the sniffed head (complete lines only), so it costs nothing.
+                let sample = match &text {
+                    Some(t) => String::from_utf8_lossy(&t[..t.len().min(sniff::HEAD_BYTES)]).into_owned(),
+                    None => String::from_utf8_lossy(&head).into_owned(),
+                };
+                let complete = if head_is_all || text.as_ref().is_some_and(|t| t.len() <= sniff::HEAD_BYTES) {
+                    &sample[..]
+                } else {
+                    sample.rfind('\n').map_or("", |i| &sample[..=i])
+                };
+                if dialect.has_header
+                    && let Some((line, msg)) = sniff::locate_csv_problem(complete, dialect.delimiter, dialect.quote)
+                    && msg.contains("fields")
+                {
+                    return Err(Error::input(msg)
+                        .at(path)
+                        .line(line)
+                        .hint("fix the row, or check the delimiter (override it with --delimiter)"));
+                }
+                warn_mixed_text(&df, dialect.has_header, warnings);
+                return Ok((df, dialect));
+            }
             Err(e) => {
                 if let Some(col) = unparsable_column(&e)
                     && !as_text.iter().any(|c| c.as_str() == col)
@@ -266,6 +298,35 @@ fn read_all(path: &Path, gzip: bool) -> Result<Vec<u8>> {
         .read_to_end(&mut out)
         .map_err(|e| Error::input(format!("cannot decompress gzip data: {e}")).at(path))?;
     Ok(out)
+}
+
+/// Warn about text columns that are mostly numbers (`12`, `7`, `n/a`):
+/// usually a missing-value marker or a typo that turned a number column into text.
+fn warn_mixed_text(df: &DataFrame, has_header: bool, warnings: &mut Vec<String>) {
+    for col in df.columns() {
+        let Ok(ca) = col.str() else { continue };
+        let mut numbers = 0usize;
+        let mut first_text: Option<(usize, &str)> = None;
+        let mut seen = 0usize;
+        for (row, v) in ca.iter().enumerate().take(10_000) {
+            let Some(v) = v else { continue };
+            seen += 1;
+            if v.trim().parse::<f64>().is_ok() {
+                numbers += 1;
+            } else if first_text.is_none() {
+                first_text = Some((row, v));
+            }
+        }
+        if let Some((row, v)) = first_text
+            && numbers * 2 >= seen
+        {
+            let line = row + 1 + usize::from(has_header);
+            warnings.push(format!(
+                "column '{}' mixes numbers and text (first text: '{v}' on line {line}); it was read as text",
+                col.name()
+            ));
+        }
+    }
 }
 
 /// The column named by polars' "could not parse `x` as dtype `i64` at column 'c'".

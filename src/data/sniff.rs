@@ -13,7 +13,7 @@ use crate::data::format::is_gzip;
 use crate::error::{Error, Result};
 
 /// How much of a file the sniffer reads.
-const HEAD_BYTES: usize = 256 * 1024;
+pub const HEAD_BYTES: usize = 256 * 1024;
 
 /// The text encoding of a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

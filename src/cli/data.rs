@@ -1,0 +1,335 @@
+//! `lathe data profile|head|validate`: the Data screen on the command line.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use polars::prelude::{AnyValue, DataFrame};
+use serde::Serialize;
+
+use super::{Cli, ReadArgs, output};
+use crate::data::profile::ColumnProfile;
+use crate::data::{self, CheckResult, LoadOptions, Loaded, Profile, Schema};
+use crate::error::{Error, Result};
+use crate::jobs::CancelToken;
+use crate::project::Project;
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Profile a data file: types, nulls, distinct values, statistics, fingerprint.
+    Profile(ProfileArgs),
+    /// Print the first rows of a data file.
+    Head(HeadArgs),
+    /// Check a data file against a schema of data tests; exit 1 when a check fails.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// A data file, or the name of a source in lathe.toml.
+    pub file: String,
+    /// Print JSON (schema documented in the README) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HeadArgs {
+    /// A data file, or the name of a source in lathe.toml.
+    pub file: String,
+    /// Number of rows.
+    #[arg(short = 'n', long, default_value_t = 10)]
+    pub rows: usize,
+    /// Print JSON records instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// A data file, or the name of a source in lathe.toml.
+    pub file: String,
+    /// Schema file with the data tests (default: the source's `schema` in lathe.toml).
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// Print a starting schema inferred from this (good) file instead of checking.
+    #[arg(long, conflicts_with = "schema")]
+    pub infer: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// Version of the JSON documents below; bumped on any incompatible change.
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct ProfileJson<'a> {
+    lathe_json: u32,
+    file: &'a Path,
+    format: String,
+    warnings: &'a [String],
+    profile: &'a Profile,
+}
+
+#[derive(Serialize)]
+struct ValidateJson<'a> {
+    lathe_json: u32,
+    file: &'a Path,
+    fingerprint: &'a str,
+    passed: bool,
+    checks: &'a [CheckResult],
+}
+
+pub fn run(cli: &Cli, cmd: &DataCommand) -> Result<i32> {
+    match cmd {
+        DataCommand::Profile(a) => profile(cli, a),
+        DataCommand::Head(a) => head(cli, a),
+        DataCommand::Validate(a) => validate(cli, a),
+    }
+}
+
+/// A file argument resolved: the path, and the project source it names, if any.
+struct Input {
+    path: PathBuf,
+    options: LoadOptions,
+    schema: Option<PathBuf>,
+}
+
+fn resolve(cli: &Cli, file: &str, read: &ReadArgs) -> Result<Input> {
+    let mut options = read.to_options()?;
+    let project = match &cli.project {
+        Some(dir) => Some(Project::open(dir)?),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|d| Project::discover(&d))
+            .and_then(|root| Project::open(&root).ok()),
+    };
+    let path = PathBuf::from(file);
+    let source = project.as_ref().and_then(|p| {
+        if path.exists() {
+            p.source_for_path(&path).map(|s| (p, s))
+        } else {
+            p.source(file).map(|s| (p, s))
+        }
+    });
+    let Some((project, source)) = source else {
+        return Ok(Input {
+            path,
+            options,
+            schema: None,
+        });
+    };
+    for (col, ty) in &source.types {
+        options.types.entry(col.clone()).or_insert(*ty);
+    }
+    Ok(Input {
+        path: project.resolve(&source.path),
+        options,
+        schema: source.schema.as_ref().map(|s| project.resolve(s)),
+    })
+}
+
+fn load(input: &Input) -> Result<Loaded> {
+    let loaded = data::load(&input.path, &input.options)?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {}: {w}", input.path.display());
+    }
+    Ok(loaded)
+}
+
+fn run_profile(loaded: &Loaded) -> Result<Profile> {
+    let progress = output::progress();
+    let p = data::profile(&loaded.frame, &CancelToken::new(), progress.as_ref());
+    output::clear_progress();
+    p
+}
+
+fn profile(cli: &Cli, a: &ProfileArgs) -> Result<i32> {
+    let input = resolve(cli, &a.file, &a.read)?;
+    let loaded = load(&input)?;
+    let profile = run_profile(&loaded)?;
+    if a.json {
+        let doc = ProfileJson {
+            lathe_json: JSON_VERSION,
+            file: &input.path,
+            format: loaded.format.to_string(),
+            warnings: &loaded.warnings,
+            profile: &profile,
+        };
+        println!("{}", to_json(&doc)?);
+        return Ok(0);
+    }
+    print!("{}", profile_text(&input.path, &loaded, &profile));
+    Ok(0)
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string_pretty(v).map_err(|e| Error::internal(e.to_string()))
+}
+
+/// The human-readable profile: a summary and one row per column.
+pub fn profile_text(path: &Path, loaded: &Loaded, p: &Profile) -> String {
+    let mut out = format!(
+        "{}  ({}{})\n{} rows × {} columns, {} in memory, {} duplicate rows\nfingerprint {}\n\n",
+        path.display(),
+        loaded.format,
+        loaded
+            .dialect
+            .as_ref()
+            .map(|d| format!(", {}, delimiter {:?}", d.encoding.label(), d.delimiter as char))
+            .unwrap_or_default(),
+        p.rows,
+        p.columns,
+        data::human_bytes(p.memory_bytes),
+        p.duplicate_rows,
+        p.fingerprint
+    );
+    let rows: Vec<Vec<String>> = p.column_profiles.iter().map(column_row).collect();
+    out.push_str(&output::table(
+        &["column", "type", "nulls", "null%", "distinct", "min", "p50", "max", "mean", "std / top"],
+        &rows,
+        &[false, false, true, true, true, true, true, true, true, false],
+    ));
+    out
+}
+
+fn column_row(c: &ColumnProfile) -> Vec<String> {
+    let opt = |v: Option<f64>| v.map(output::num).unwrap_or_default();
+    let mut row = vec![
+        output::truncate(&c.name, 28),
+        c.logical_type.to_string(),
+        c.nulls.to_string(),
+        format!("{:.1}", c.null_pct),
+        c.distinct.to_string(),
+    ];
+    if let Some(n) = &c.numeric {
+        row.extend([opt(n.min), opt(n.quantile(0.5)), opt(n.max), opt(n.mean), opt(n.std)]);
+    } else if let Some(r) = &c.range {
+        row.extend([r.min.clone(), String::new(), r.max.clone(), String::new(), String::new()]);
+    } else {
+        let top = c
+            .top
+            .as_ref()
+            .map(|t| {
+                t.values
+                    .iter()
+                    .take(3)
+                    .map(|(v, n)| format!("{} ({n})", output::truncate(v, 16)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        row.extend([String::new(), String::new(), String::new(), String::new(), top]);
+    }
+    row
+}
+
+fn head(cli: &Cli, a: &HeadArgs) -> Result<i32> {
+    let input = resolve(cli, &a.file, &a.read)?;
+    let loaded = data::preview(&input.path, &input.options, a.rows)?;
+    for w in &loaded.warnings {
+        eprintln!("warning: {}: {w}", input.path.display());
+    }
+    let df = loaded.frame.head(Some(a.rows));
+    if a.json {
+        println!("{}", to_json(&records(&df))?);
+    } else {
+        let header: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+        let rows: Vec<Vec<String>> = (0..df.height())
+            .map(|i| (0..df.width()).map(|c| output::truncate(&cell_text(&df, c, i), 30)).collect())
+            .collect();
+        let numeric: Vec<bool> = df.columns().iter().map(|c| c.dtype().is_primitive_numeric()).collect();
+        print!("{}", output::table(&header, &rows, &numeric));
+    }
+    Ok(0)
+}
+
+/// The text of one cell as lathe shows it: nulls empty, strings unquoted.
+pub fn cell_text(df: &DataFrame, col: usize, row: usize) -> String {
+    match df.columns()[col].get(row) {
+        Ok(AnyValue::Null) | Err(_) => String::new(),
+        Ok(AnyValue::String(s)) => s.to_owned(),
+        Ok(AnyValue::StringOwned(s)) => s.to_string(),
+        Ok(v) => v.to_string(),
+    }
+}
+
+fn records(df: &DataFrame) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    use serde_json::Value;
+    (0..df.height())
+        .map(|i| {
+            df.columns()
+                .iter()
+                .map(|c| {
+                    let v = match c.get(i) {
+                        Ok(AnyValue::Null) | Err(_) => Value::Null,
+                        Ok(AnyValue::Boolean(b)) => Value::Bool(b),
+                        Ok(v) if c.dtype().is_integer() => {
+                            v.extract::<i64>().map_or(Value::Null, Value::from)
+                        }
+                        Ok(v) if c.dtype().is_float() => v
+                            .extract::<f64>()
+                            .and_then(serde_json::Number::from_f64)
+                            .map_or(Value::Null, Value::Number),
+                        Ok(AnyValue::String(s)) => Value::from(s),
+                        Ok(v) => Value::from(v.to_string().trim_matches('"').to_owned()),
+                    };
+                    (c.name().to_string(), v)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn validate(cli: &Cli, a: &ValidateArgs) -> Result<i32> {
+    let input = resolve(cli, &a.file, &a.read)?;
+    let schema_path = a.schema.clone().or_else(|| input.schema.clone());
+    // Read the schema first: a broken schema should not wait for a big file.
+    let schema = match (&schema_path, a.infer) {
+        (_, true) => None,
+        (Some(p), false) => Some(Schema::load(p)?),
+        (None, false) => {
+            return Err(Error::usage("no schema to check against")
+                .at(&input.path)
+                .hint("give --schema FILE, set `schema` for this source in lathe.toml, or write one with --infer"));
+        }
+    };
+    let loaded = load(&input)?;
+    let profile = run_profile(&loaded)?;
+    let Some(schema) = schema else {
+        print!("{}", data::infer_schema(&profile).to_toml());
+        return Ok(0);
+    };
+    let checks = data::validate(&loaded.frame, &profile, &schema);
+    let passed = checks.iter().all(|c| c.passed);
+    if a.json {
+        let doc = ValidateJson {
+            lathe_json: JSON_VERSION,
+            file: &input.path,
+            fingerprint: &profile.fingerprint,
+            passed,
+            checks: &checks,
+        };
+        println!("{}", to_json(&doc)?);
+    } else {
+        for c in &checks {
+            let verdict = if c.passed { "PASS" } else { "FAIL" };
+            let detail = if c.detail.is_empty() { String::new() } else { format!("  ({})", c.detail) };
+            println!("{verdict}  {}{detail}", c.check);
+        }
+        let failed = checks.iter().filter(|c| !c.passed).count();
+        println!(
+            "\n{}: {} checks, {} failed",
+            input.path.display(),
+            checks.len(),
+            failed
+        );
+    }
+    Ok(if passed { 0 } else { 1 })
+}

@@ -1,0 +1,97 @@
+//! Terminal output for the CLI: a progress line on stderr (only when stderr
+//! is a terminal) and plain aligned text tables.
+
+use std::io::{IsTerminal, Write};
+
+use crate::jobs::{JobUpdate, Progress, Throttled};
+
+/// Draws `stage  42%` on one stderr line, redrawn in place.
+pub struct StderrProgress;
+
+impl Progress for StderrProgress {
+    fn update(&self, u: JobUpdate) {
+        let mut err = std::io::stderr().lock();
+        let pct = u.fraction.map(|f| format!(" {:>3.0}%", f * 100.0)).unwrap_or_default();
+        let _ = write!(err, "\r\x1b[2K{}{pct}", u.stage);
+        let _ = err.flush();
+    }
+}
+
+/// A progress sink for CLI jobs: a throttled stderr line on a terminal, nothing otherwise.
+pub fn progress() -> Box<dyn Progress> {
+    if std::io::stderr().is_terminal() {
+        Box::new(Throttled::new(StderrProgress))
+    } else {
+        Box::new(crate::jobs::NoProgress)
+    }
+}
+
+/// Clear the progress line before printing results.
+pub fn clear_progress() {
+    if std::io::stderr().is_terminal() {
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+}
+
+/// Cut `s` to at most `width` characters, marking the cut with '…'.
+pub fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Render rows as an aligned table with a header and a rule under it.
+/// Columns whose `right_align` flag is set are right-aligned (numbers).
+pub fn table(header: &[&str], rows: &[Vec<String>], right_align: &[bool]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>| -> String {
+        let parts: Vec<String> = cells
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, &w))| {
+                if right_align.get(i).copied().unwrap_or(false) {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
+            .collect();
+        parts.join("  ").trim_end().to_owned()
+    };
+    let mut out = line(&mut header.iter().copied());
+    out.push('\n');
+    out.push_str(&line(&mut widths.iter().map(|&w| "─".repeat(w)).collect::<Vec<_>>().iter().map(String::as_str)));
+    out.push('\n');
+    for row in rows {
+        out.push_str(&line(&mut row.iter().map(String::as_str)));
+        out.push('\n');
+    }
+    out
+}
+
+/// A number for a table: integers plainly, others with up to 4 significant decimals.
+pub fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return format!("{v:.0}");
+    }
+    let a = v.abs();
+    if a >= 1e6 || a < 1e-3 {
+        format!("{v:.3e}")
+    } else if a >= 100.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
+}
