@@ -104,14 +104,14 @@ impl<P: Progress> Progress for Throttled<P> {
 /// A sink that sends updates down a channel (the TUI's event loop).
 pub struct ChannelProgress<T: Send> {
     tx: std::sync::Mutex<Sender<T>>,
-    wrap: fn(JobUpdate) -> T,
+    wrap: Box<dyn Fn(JobUpdate) -> T + Send + Sync>,
 }
 
 impl<T: Send> ChannelProgress<T> {
-    pub fn new(tx: Sender<T>, wrap: fn(JobUpdate) -> T) -> Self {
+    pub fn new(tx: Sender<T>, wrap: impl Fn(JobUpdate) -> T + Send + Sync + 'static) -> Self {
         Self {
             tx: std::sync::Mutex::new(tx),
-            wrap,
+            wrap: Box::new(wrap),
         }
     }
 }

@@ -31,6 +31,8 @@ pub mod error;
 pub mod jobs;
 pub mod project;
 pub mod sample;
+#[cfg(feature = "tui")]
+pub mod tui;
 
 pub use error::{Error, Result};
 

@@ -1,0 +1,345 @@
+//! The app: routes events to the active screen and the overlays, and draws.
+//! State lives in the screens; the app only decides who gets an action.
+
+use std::sync::mpsc::{Receiver, Sender};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEventKind};
+use ratatui::Frame;
+use ratatui::backend::Backend;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::event::Event;
+use super::keymap::{Action, Keymap};
+use super::picker::Picker;
+use super::screens::data::DataScreen;
+use super::theme::{ColorDepth, Theme};
+use crate::cli::Cli;
+use crate::config::{Dirs, Recent, UserConfig};
+use crate::error::{Error, Result};
+use crate::project::Project;
+
+/// Smallest terminal lathe draws in.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+/// What the app is started with.
+pub struct Context {
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub dirs: Option<Dirs>,
+    pub project: Option<Project>,
+    /// The project is the bundled sample's copy.
+    pub is_sample: bool,
+}
+
+impl Context {
+    pub fn from_cli(cli: &Cli) -> Result<Self> {
+        let dirs = Dirs::from_env()?;
+        let config = UserConfig::load(&dirs)?;
+        let theme = Theme::load(&super::theme_name(cli, &config), Some(&dirs), ColorDepth::detect())?;
+        let keymap = Keymap::load(Some(&dirs.keymap_file()))?;
+        let (project, is_sample) = super::pick_project(cli, &dirs)?;
+        Ok(Self {
+            theme,
+            keymap,
+            dirs: Some(dirs),
+            project: Some(project),
+            is_sample,
+        })
+    }
+}
+
+/// A modal dialog with a message (errors, notices).
+pub struct Dialog {
+    pub title: String,
+    pub body: String,
+    pub error: bool,
+}
+
+pub struct App {
+    pub ctx: Context,
+    pub data: DataScreen,
+    pub picker: Option<Picker>,
+    pub dialog: Option<Dialog>,
+    pub help: bool,
+    pub quit: bool,
+    pub recent: Recent,
+}
+
+impl App {
+    pub fn new(ctx: Context, tx: Sender<Event>) -> Self {
+        let recent = ctx.dirs.as_ref().map(Recent::load).unwrap_or_default();
+        let mut app = Self {
+            data: DataScreen::new(tx.clone()),
+            picker: None,
+            dialog: None,
+            help: false,
+            quit: false,
+            recent,
+            ctx,
+        };
+        if let Some(p) = &app.ctx.project {
+            app.data.set_project(p);
+            if app.ctx.is_sample {
+                let key = app.ctx.keymap.first(Action::InitProject).unwrap_or_default();
+                app.data.status = format!("sample project (a copy in {}); press {key} to make a project in this folder", p.root.display());
+            }
+        }
+        app
+    }
+
+    /// The event loop: draw, wait for events, handle them all, repeat.
+    pub fn run<B: Backend>(&mut self, terminal: &mut ratatui::Terminal<B>, rx: &Receiver<Event>) -> Result<()> {
+        let draw_err = |e: B::Error| Error::internal(format!("cannot draw: {e}"));
+        while !self.quit {
+            terminal.draw(|f| self.render(f)).map_err(draw_err)?;
+            let Ok(first) = rx.recv() else { break };
+            self.handle(first);
+            // Handle everything already queued before the next draw.
+            while let Ok(e) = rx.try_recv() {
+                self.handle(e);
+                if self.quit {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Handle queued events until no job is running (for tests and scripts).
+    pub fn settle(&mut self, rx: &Receiver<Event>, timeout: Duration) {
+        let end = Instant::now() + timeout;
+        while Instant::now() < end {
+            match rx.recv_timeout(Duration::from_millis(20)) {
+                Ok(e) => self.handle(e),
+                Err(_) if !self.data.busy() => return,
+                Err(_) => {}
+            }
+        }
+    }
+
+    pub fn handle(&mut self, event: Event) {
+        match event {
+            Event::Tick => self.data.tick(),
+            Event::Quit => self.quit = true,
+            Event::Job(id, msg) => {
+                if let Some(err) = self.data.on_job(id, msg) {
+                    self.show_error(&err);
+                }
+            }
+            Event::Terminal(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => self.key(k),
+            Event::Terminal(TermEvent::Mouse(m)) => match m.kind {
+                MouseEventKind::ScrollDown => self.action(Action::Down, 3),
+                MouseEventKind::ScrollUp => self.action(Action::Up, 3),
+                _ => {}
+            },
+            Event::Terminal(_) => {}
+        }
+    }
+
+    pub fn show_error(&mut self, e: &Error) {
+        self.dialog = Some(Dialog {
+            title: e.title().to_owned(),
+            body: e.to_string(),
+            error: true,
+        });
+    }
+
+    fn key(&mut self, key: KeyEvent) {
+        // Text fields take keys first: single-key bindings are off while typing.
+        if self.data.typing() {
+            self.data.type_key(key);
+            return;
+        }
+        let Some(action) = self.ctx.keymap.action(&key) else { return };
+        if self.dialog.is_some() {
+            if matches!(action, Action::Close | Action::Quit) || key.code == crossterm::event::KeyCode::Enter {
+                self.dialog = None;
+            }
+            return;
+        }
+        if self.help {
+            if matches!(action, Action::Close | Action::Help | Action::Quit) {
+                self.help = false;
+            }
+            return;
+        }
+        if let Some(picker) = &mut self.picker {
+            if key.code == crossterm::event::KeyCode::Enter || key.code == crossterm::event::KeyCode::Backspace {
+                self.picker_key(key.code);
+                return;
+            }
+            match action {
+                Action::Close | Action::Open => self.picker = None,
+                Action::Quit => self.quit = true,
+                Action::Help => self.help = true,
+                other => picker.action(other),
+            }
+            return;
+        }
+        self.action(action, 1);
+    }
+
+    fn picker_key(&mut self, code: crossterm::event::KeyCode) {
+        let Some(picker) = &mut self.picker else { return };
+        if code == crossterm::event::KeyCode::Backspace {
+            picker.up();
+            return;
+        }
+        match picker.enter() {
+            Ok(Some(path)) => {
+                self.picker = None;
+                self.open(path);
+            }
+            Ok(None) => {}
+            Err(e) => self.show_error(&e),
+        }
+    }
+
+    /// Open a data file on the Data screen and remember it.
+    pub fn open(&mut self, path: std::path::PathBuf) {
+        self.recent.push_file(&path);
+        if let Some(dirs) = &self.ctx.dirs {
+            // Failing to save the recent list is not worth a dialog.
+            let _ = self.recent.save(dirs);
+        }
+        self.data.open(path, self.ctx.project.as_ref());
+    }
+
+    fn action(&mut self, action: Action, times: usize) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.help = true,
+            Action::Open => {
+                let start = self.ctx.project.as_ref().map(|p| p.root.clone());
+                match Picker::new(start, &self.recent, self.ctx.project.as_ref()) {
+                    Ok(p) => self.picker = Some(p),
+                    Err(e) => self.show_error(&e),
+                }
+            }
+            Action::InitProject => self.init_project(),
+            Action::Screen(1) => {}
+            Action::Screen(n) => {
+                self.data.status = format!("screen {n} is not part of this lathe yet; the Data screen is screen 1");
+            }
+            other => {
+                for _ in 0..times {
+                    self.data.action(other);
+                }
+            }
+        }
+    }
+
+    fn init_project(&mut self) {
+        let result = std::env::current_dir()
+            .map_err(|e| Error::io(std::path::Path::new("."), &e))
+            .and_then(|cwd| Project::init(&cwd, None));
+        match result {
+            Ok(p) => {
+                self.data.status = format!("made project '{}' in {}", p.file.name, p.root.display());
+                if let Some(dirs) = &self.ctx.dirs {
+                    self.recent.push_project(&p.root);
+                    let _ = self.recent.save(dirs);
+                }
+                self.ctx.project = Some(p);
+                self.ctx.is_sample = false;
+            }
+            Err(e) => self.show_error(&e),
+        }
+    }
+
+    pub fn render(&self, f: &mut Frame) {
+        let area = f.area();
+        let theme = &self.ctx.theme;
+        if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+            let msg = format!(
+                "lathe needs a terminal of at least {}×{}; this one is {}×{}.\nMake the window larger, or press q to quit.",
+                MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+            );
+            f.render_widget(Paragraph::new(msg).style(theme.style("status.warn")).wrap(Wrap { trim: true }), area);
+            return;
+        }
+        let [tabs, body, status] = Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
+        self.render_tabs(f, tabs);
+        self.data.render(f, body, theme);
+        self.render_status(f, status);
+        if let Some(p) = &self.picker {
+            p.render(f, centered(area, 70, 80), theme);
+        }
+        if self.help {
+            super::help::render(f, centered(area, 80, 90), theme, &self.ctx.keymap);
+        }
+        if let Some(d) = &self.dialog {
+            render_dialog(f, centered(area, 60, 40), theme, d, &self.ctx.keymap);
+        }
+    }
+
+    fn render_tabs(&self, f: &mut Frame, area: Rect) {
+        let theme = &self.ctx.theme;
+        let key = self.ctx.keymap.first(Action::Screen(1)).unwrap_or_default();
+        let project = self.ctx.project.as_ref().map(|p| p.file.name.clone()).unwrap_or_default();
+        let line = Line::from(vec![
+            Span::styled(" lathe ", theme.style("title")),
+            Span::styled(format!(" Data [{key}] "), theme.style("tab.active")),
+            Span::styled(format!("  project: {project}"), theme.style("dim")),
+        ]);
+        f.render_widget(Paragraph::new(line), area);
+    }
+
+    fn render_status(&self, f: &mut Frame, area: Rect) {
+        let theme = &self.ctx.theme;
+        let km = &self.ctx.keymap;
+        let mut spans = Vec::new();
+        let hints: &[(Action, &str)] = if self.data.typing() {
+            &[]
+        } else {
+            &[
+                (Action::Help, "help"),
+                (Action::Open, "open"),
+                (Action::FocusNext, "pane"),
+                (Action::Sort, "sort"),
+                (Action::Search, "search"),
+                (Action::Jump, "jump"),
+                (Action::Cancel, "cancel"),
+                (Action::Quit, "quit"),
+            ]
+        };
+        for (action, label) in hints {
+            if let Some(k) = km.first(*action) {
+                spans.push(Span::styled(format!(" {k} "), theme.style("key")));
+                spans.push(Span::styled(format!(" {label} "), theme.style("dim")));
+            }
+        }
+        if self.data.typing() {
+            spans.push(Span::styled(" Enter ", theme.style("key")));
+            spans.push(Span::styled(" confirm ", theme.style("dim")));
+            spans.push(Span::styled(" Esc ", theme.style("key")));
+            spans.push(Span::styled(" cancel ", theme.style("dim")));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+}
+
+/// A rectangle of `pw`% × `ph`% of `area`, centred.
+pub fn centered(area: Rect, pw: u16, ph: u16) -> Rect {
+    let w = area.width * pw / 100;
+    let h = area.height * ph / 100;
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+}
+
+fn render_dialog(f: &mut Frame, area: Rect, theme: &Theme, d: &Dialog, km: &Keymap) {
+    f.render_widget(Clear, area);
+    let close = km.first(Action::Close).unwrap_or_else(|| "Esc".into());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(format!(" {} ", d.title), theme.style(if d.error { "dialog.error" } else { "title" })))
+        .title_bottom(Line::from(format!(" {close} or Enter to close ")).alignment(Alignment::Right))
+        .style(theme.style("dialog"))
+        .border_style(theme.style("border.focus"));
+    f.render_widget(
+        Paragraph::new(d.body.clone()).block(block).wrap(Wrap { trim: false }),
+        area,
+    );
+}
