@@ -38,8 +38,13 @@ pub struct Location {
 }
 
 /// lathe's error: kind, message, and optional path, location and hint.
+/// Boxed so that `Result<T, Error>` stays one pointer wide on the happy path;
+/// fields are reached through `Deref` (`err.kind`, `err.location.line`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<ErrorInner>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorInner {
     pub kind: ErrorKind,
     pub message: String,
     pub path: Option<PathBuf>,
@@ -49,13 +54,13 @@ pub struct Error {
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(ErrorInner {
             kind,
             message: message.into(),
             path: None,
             location: Location::default(),
             hint: None,
-        }
+        }))
     }
 
     pub fn input(message: impl Into<String>) -> Self {
@@ -93,10 +98,9 @@ impl Error {
             ),
             _ => (err.to_string(), None),
         };
-        Self {
-            hint,
-            ..Self::new(ErrorKind::Io, message).at(path)
-        }
+        let mut e = Self::new(ErrorKind::Io, message).at(path);
+        e.hint = hint;
+        e
     }
 
     /// Attach the file this error is about.
@@ -160,6 +164,19 @@ impl Error {
             }
         }
         Some(out)
+    }
+}
+
+impl std::ops::Deref for Error {
+    type Target = ErrorInner;
+    fn deref(&self) -> &ErrorInner {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut ErrorInner {
+        &mut self.0
     }
 }
 

@@ -1,1 +1,15 @@
+//! lathe's integration tests: one binary, one module per area (see DESIGN.md §3).
+//!
+//! Run without the TUI: `cargo test --no-default-features --test integration`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+mod cli;
+mod golden;
+mod loading;
+mod project;
+#[cfg(feature = "tui")]
+mod pty;
+#[cfg(feature = "tui")]
+mod tui;

@@ -256,7 +256,11 @@ pub fn cell_text(df: &DataFrame, col: usize, row: usize) -> String {
         Ok(AnyValue::Null) | Err(_) => String::new(),
         Ok(AnyValue::String(s)) => s.to_owned(),
         Ok(AnyValue::StringOwned(s)) => s.to_string(),
-        Ok(v) => v.to_string(),
+        Ok(v) => match v.get_str() {
+            // Categorical and enum values: their text, unquoted.
+            Some(s) => s.to_owned(),
+            None => v.to_string(),
+        },
     }
 }
 
@@ -278,7 +282,7 @@ fn records(df: &DataFrame) -> Vec<serde_json::Map<String, serde_json::Value>> {
                             .and_then(serde_json::Number::from_f64)
                             .map_or(Value::Null, Value::Number),
                         Ok(AnyValue::String(s)) => Value::from(s),
-                        Ok(v) => Value::from(v.to_string().trim_matches('"').to_owned()),
+                        Ok(v) => Value::from(v.get_str().map_or_else(|| v.to_string(), str::to_owned)),
                     };
                     (c.name().to_string(), v)
                 })

@@ -13,13 +13,15 @@
 //!   int       0x01 i64 LE                  (any integer width)
 //!   float     0x02 f64 bits LE             (every NaN as 0x7FF8000000000000)
 //!   bool      0x03 0|1
-//!   string    0x04 u64 LE byte length, UTF-8 bytes   (also categorical)
+//!   string    0x04 u64 LE byte length, UTF-8 bytes
 //!   date      0x05 i64 LE days since 1970-01-01
 //!   datetime  0x06 i64 LE microseconds since 1970-01-01T00:00:00
 //! fingerprint = "sha256:" + lowercase hex
 //! ```
 //!
-//! Type names are those of [`LogicalType`]. Rows are encoded in parallel in
+//! Type names are those of [`LogicalType`], except that a categorical column
+//! is named and encoded as `string`: Parquet and Arrow store text columns
+//! dictionary-encoded, and how a file stores text must not change its identity. Rows are encoded in parallel in
 //! blocks and hashed in order. A row is a duplicate when its encoding equals
 //! that of an earlier row (compared by 128-bit XXH3 of the encoding).
 
@@ -53,7 +55,10 @@ enum Col {
 }
 
 fn prepare(series: &Series) -> Result<(LogicalType, Col)> {
-    let ty = LogicalType::of(series.dtype());
+    let ty = match LogicalType::of(series.dtype()) {
+        LogicalType::Categorical => LogicalType::String,
+        other => other,
+    };
     let col = match ty {
         LogicalType::Int => Col::Int(series.cast(&DataType::Int64)?.i64()?.clone()),
         LogicalType::Float => Col::Float(series.cast(&DataType::Float64)?.f64()?.clone()),

@@ -4,7 +4,7 @@
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind, MouseEventKind};
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 use ratatui::Frame;
 use ratatui::backend::Backend;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -153,9 +153,18 @@ impl App {
             self.data.type_key(key);
             return;
         }
+        let code = key.code;
+        if self.picker.is_some() && matches!(code, KeyCode::Enter | KeyCode::Backspace) && self.dialog.is_none() {
+            self.picker_key(code);
+            return;
+        }
+        if self.dialog.is_some() && code == KeyCode::Enter {
+            self.dialog = None;
+            return;
+        }
         let Some(action) = self.ctx.keymap.action(&key) else { return };
         if self.dialog.is_some() {
-            if matches!(action, Action::Close | Action::Quit) || key.code == crossterm::event::KeyCode::Enter {
+            if matches!(action, Action::Close | Action::Quit) {
                 self.dialog = None;
             }
             return;
@@ -167,10 +176,6 @@ impl App {
             return;
         }
         if let Some(picker) = &mut self.picker {
-            if key.code == crossterm::event::KeyCode::Enter || key.code == crossterm::event::KeyCode::Backspace {
-                self.picker_key(key.code);
-                return;
-            }
             match action {
                 Action::Close | Action::Open => self.picker = None,
                 Action::Quit => self.quit = true,
@@ -182,9 +187,9 @@ impl App {
         self.action(action, 1);
     }
 
-    fn picker_key(&mut self, code: crossterm::event::KeyCode) {
+    fn picker_key(&mut self, code: KeyCode) {
         let Some(picker) = &mut self.picker else { return };
-        if code == crossterm::event::KeyCode::Backspace {
+        if code == KeyCode::Backspace {
             picker.up();
             return;
         }
@@ -269,7 +274,7 @@ impl App {
             p.render(f, centered(area, 70, 80), theme);
         }
         if self.help {
-            super::help::render(f, centered(area, 80, 90), theme, &self.ctx.keymap);
+            super::help::render(f, centered(area, 98, 92), theme, &self.ctx.keymap);
         }
         if let Some(d) = &self.dialog {
             render_dialog(f, centered(area, 60, 40), theme, d, &self.ctx.keymap);

@@ -1,37 +1,61 @@
 //! The `?` overlay: every action and its keys, generated from the keymap.
+//! When the list is taller than the overlay it flows into side-by-side columns.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Cell, Clear, Row, Table};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::keymap::{Action, Keymap};
 use super::theme::Theme;
 
 pub fn render(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
     f.render_widget(Clear, area);
-    let mut rows: Vec<Row> = Vec::new();
+    let mut entries: Vec<(String, String)> = Vec::new();
     let mut screens = Vec::new();
     for (_, action, what) in Action::all() {
         let keys = keymap.keys(action).join(", ");
-        if let Action::Screen(n) = action {
-            screens.push(format!("{n}: {keys}"));
-            continue;
+        match action {
+            Action::Screen(1) => screens.push(format!("Data: {keys}")),
+            Action::Screen(_) => {}
+            _ => entries.push((keys, what.to_owned())),
         }
-        rows.push(Row::new(vec![Cell::from(keys).style(theme.style("header")), Cell::from(what)]));
     }
-    rows.push(Row::new(vec![
-        Cell::from("screens").style(theme.style("header")),
-        Cell::from(format!("Data = {}", screens.first().cloned().unwrap_or_default())),
-    ]));
-    rows.push(Row::new(vec![Cell::from(""), Cell::from("mouse wheel scrolls the table; while typing, keys go to the text field")]));
+    entries.push(("screens".into(), screens.join("; ")));
+    entries.push(("wheel".into(), "scroll the table".into()));
     let close = keymap.keys(Action::Close).join(", ");
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(" Keys ", theme.style("title")))
-        .title_bottom(format!(" {close} or ? to close "))
+        .title_bottom(format!(" {close} or ? to close · while typing, keys go to the text field "))
         .style(theme.style("dialog"))
         .border_style(theme.style("border.focus"));
-    let table = Table::new(rows, [Constraint::Length(22), Constraint::Min(10)]).block(block);
-    f.render_widget(table, area);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let per_col = (inner.height as usize).max(1);
+    let n_cols = entries.len().div_ceil(per_col).max(1);
+    // Each column as wide as its longest line; the last takes what is left.
+    let mut cols = Vec::with_capacity(n_cols);
+    let mut x = inner.x;
+    for (i, chunk) in entries.chunks(per_col).enumerate() {
+        let key_w = chunk.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0).min(14);
+        let want = chunk.iter().map(|(_, w)| key_w + w.chars().count() + 3).max().unwrap_or(0) as u16;
+        let right = inner.x + inner.width;
+        let w = if i + 1 == n_cols { right.saturating_sub(x) } else { want.min(right.saturating_sub(x)) };
+        cols.push(Rect::new(x, inner.y, w, inner.height));
+        x = x.saturating_add(w).min(right);
+    }
+    for (chunk, rect) in entries.chunks(per_col).zip(cols.iter()) {
+        let key_w = chunk.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0).min(14);
+        let lines: Vec<Line> = chunk
+            .iter()
+            .map(|(k, what)| {
+                Line::from(vec![
+                    Span::styled(format!("{k:<key_w$} "), theme.style("header")),
+                    Span::raw(what.clone()),
+                ])
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), *rect);
+    }
 }

@@ -44,7 +44,7 @@ impl Action {
         let mut v: Vec<(String, Action, &'static str)> = vec![
             ("help".into(), Self::Help, "show or hide this help"),
             ("quit".into(), Self::Quit, "quit lathe"),
-            ("close".into(), Self::Close, "close a dialog, help or the file picker"),
+            ("close".into(), Self::Close, "close dialog, help, picker"),
             ("open".into(), Self::Open, "open a data file (file picker)"),
             ("up".into(), Self::Up, "move up"),
             ("down".into(), Self::Down, "move down"),
@@ -56,12 +56,12 @@ impl Action {
             ("bottom".into(), Self::Bottom, "last row"),
             ("focus_next".into(), Self::FocusNext, "next pane"),
             ("focus_prev".into(), Self::FocusPrev, "previous pane"),
-            ("sort".into(), Self::Sort, "sort by the selected column (again: descending, again: file order)"),
+            ("sort".into(), Self::Sort, "sort by column (again: desc, off)"),
             ("search".into(), Self::Search, "search the rows for text"),
             ("search_next".into(), Self::SearchNext, "next search match"),
             ("jump".into(), Self::Jump, "jump to a row number"),
             ("cancel".into(), Self::Cancel, "cancel the running job"),
-            ("init_project".into(), Self::InitProject, "make a lathe project in the current folder"),
+            ("init_project".into(), Self::InitProject, "make a project in this folder"),
         ];
         for i in 1..=6u8 {
             v.push((format!("screen_{i}"), Self::Screen(i), "go to screen"));

@@ -48,6 +48,8 @@ pub struct Job {
 pub struct DataScreen {
     tx: Sender<Event>,
     pub path: Option<PathBuf>,
+    /// The path as shown: relative to the project folder when inside it.
+    pub shown_path: String,
     options: LoadOptions,
     schema: Option<PathBuf>,
     pub loaded: Option<Loaded>,
@@ -77,6 +79,7 @@ impl DataScreen {
         Self {
             tx,
             path: None,
+            shown_path: String::new(),
             options: LoadOptions::default(),
             schema: None,
             loaded: None,
@@ -154,6 +157,11 @@ impl DataScreen {
             self.options.types = s.types.clone();
             self.schema = s.schema.as_ref().map(|f| p.resolve(f));
         }
+        self.shown_path = project
+            .and_then(|p| path.strip_prefix(&p.root).ok())
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         self.path = Some(path.clone());
         self.loaded = None;
         self.sorted = None;

@@ -46,7 +46,7 @@ impl DataScreen {
 
     fn render_info(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         let mut lines = Vec::new();
-        let path = self.path.as_ref().map_or_else(|| "no file open".to_owned(), |p| p.display().to_string());
+        let path = if self.path.is_some() { self.shown_path.clone() } else { "no file open".to_owned() };
         let mut first = vec![Span::styled(path, theme.style("header"))];
         if let Some(l) = &self.loaded {
             let (h, w) = l.frame.shape();
@@ -213,7 +213,10 @@ impl DataScreen {
         if let Some(r) = &p.range {
             lines.push(Line::raw(format!("from {}  to {}", r.min, r.max)));
         }
-        let text_h = (lines.len() as u16 + 1).min(inner.height);
+        // Height of the text once wrapped to the pane's width.
+        let w = inner.width.max(1) as usize;
+        let wrapped: usize = lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum();
+        let text_h = (wrapped as u16).min(inner.height);
         let [text, chart] = Layout::vertical([Constraint::Length(text_h), Constraint::Min(0)]).areas(inner);
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).style(theme.style("text")), text);
         if chart.height < 3 {

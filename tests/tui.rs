@@ -1,0 +1,200 @@
+//! Screen render tests: the App on a TestBackend, driven by key events like a
+//! user, checked with insta snapshots at 80×24 and 160×48.
+
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use lathe::project::Project;
+use lathe::tui::event::Event;
+use lathe::tui::keymap::Keymap;
+use lathe::tui::theme::{ColorDepth, Theme};
+use lathe::tui::{App, Context};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+struct Harness {
+    app: App,
+    rx: Receiver<Event>,
+    term: Terminal<TestBackend>,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    /// The app on a fresh copy of the sample project, first source loaded.
+    fn new(w: u16, h: u16) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = lathe::sample::ensure_sample_project(&dir.path().join("sample")).unwrap();
+        let project = Project::open(&root).unwrap();
+        let ctx = Context {
+            theme: Theme::load("dark", None, ColorDepth::TrueColor).unwrap(),
+            keymap: Keymap::load(None).unwrap(),
+            dirs: None,
+            project: Some(project),
+            is_sample: false,
+        };
+        let (tx, rx) = channel();
+        let mut app = App::new(ctx, tx);
+        app.settle(&rx, Duration::from_secs(60));
+        let term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        Self {
+            app,
+            rx,
+            term,
+            _dir: dir,
+        }
+    }
+
+    fn press(&mut self, keys: &str) -> &mut Self {
+        for c in keys.chars() {
+            self.key(KeyCode::Char(c), KeyModifiers::NONE);
+        }
+        self
+    }
+
+    fn key(&mut self, code: KeyCode, mods: KeyModifiers) -> &mut Self {
+        self.app
+            .handle(Event::Terminal(TermEvent::Key(KeyEvent::new(code, mods))));
+        self.app.settle(&self.rx, Duration::from_secs(60));
+        self
+    }
+
+    fn screen(&mut self) -> String {
+        self.term.draw(|f| self.app.render(f)).unwrap();
+        let buf = self.term.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                out.push_str(buf[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[test]
+fn data_screen_opens_the_first_source_80x24() {
+    let mut h = Harness::new(80, 24);
+    let s = h.screen();
+    assert!(s.contains("maintenance_reference.csv"), "{s}");
+    assert!(s.contains("10000 rows × 15 columns"), "{s}");
+    insta::assert_snapshot!("data_80x24", s);
+}
+
+#[test]
+fn data_screen_column_profile_160x48() {
+    let mut h = Harness::new(160, 48);
+    // Select air_temp_k (the sixth column) and focus the column list.
+    h.press("lllll");
+    h.key(KeyCode::Tab, KeyModifiers::NONE);
+    let s = h.screen();
+    assert!(s.contains("air_temp_k float (f64)"), "{s}");
+    assert!(s.contains("Checks · 70 passed, 0 failed"), "{s}");
+    insta::assert_snapshot!("data_profile_160x48", s);
+}
+
+#[test]
+fn sort_and_jump_move_the_view() {
+    let mut h = Harness::new(120, 30);
+    h.press("lllll").press("s").press("s");
+    assert_eq!(h.app.data.sort, Some((5, true)));
+    let top = h
+        .app
+        .data
+        .frame()
+        .unwrap()
+        .column("air_temp_k")
+        .unwrap()
+        .get(0)
+        .unwrap()
+        .extract::<f64>()
+        .unwrap();
+    assert!(
+        (top - 307.1).abs() < 1e-9,
+        "descending sort puts the max first, got {top}"
+    );
+    h.press(":").press("1234");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(h.app.data.row, 1233);
+    assert!(h.screen().contains("1234 "));
+    h.press("G");
+    assert_eq!(h.app.data.row, 9999);
+    h.press("g");
+    assert_eq!(h.app.data.row, 0);
+}
+
+#[test]
+fn search_finds_the_next_matching_row() {
+    let mut h = Harness::new(120, 30);
+    h.press("/").press("aarhus");
+    // While typing, single-key bindings are off: 'q' is text, not quit.
+    h.press("q");
+    assert!(!h.app.quit);
+    h.key(KeyCode::Backspace, KeyModifiers::NONE);
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    let row = h.app.data.row;
+    let df = h.app.data.frame().unwrap();
+    let site = lathe::cli::data::cell_text(df, 4, row);
+    assert_eq!(site, "aarhus", "row {row}");
+    let before = row;
+    h.press("n");
+    assert!(h.app.data.row > before);
+    assert_eq!(
+        lathe::cli::data::cell_text(h.app.data.frame().unwrap(), 4, h.app.data.row),
+        "aarhus"
+    );
+}
+
+#[test]
+fn help_overlay_lists_the_keymap_and_closes_with_esc() {
+    let mut h = Harness::new(80, 24);
+    h.press("?");
+    let s = h.screen();
+    assert!(s.contains("Keys"), "{s}");
+    assert!(s.contains("q, Ctrl-c"), "{s}");
+    assert!(s.contains("Alt-1, F1"), "{s}");
+    insta::assert_snapshot!("help_80x24", s);
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert!(!h.app.help);
+    assert!(!h.screen().contains("Keys "));
+}
+
+#[test]
+fn a_bad_file_shows_a_dialog_and_keeps_the_state() {
+    let mut h = Harness::new(100, 30);
+    let bad =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/ragged_rows.csv");
+    h.press("j");
+    h.app.open(bad);
+    h.app.settle(&h.rx, Duration::from_secs(30));
+    let s = h.screen();
+    assert!(s.contains("Cannot read the data"), "{s}");
+    assert!(s.contains("ragged_rows.csv:4"), "{s}");
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert!(h.app.dialog.is_none());
+    assert!(!h.app.quit);
+    h.press("q");
+    assert!(h.app.quit);
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let mut h = Harness::new(60, 20);
+    let s = h.screen();
+    assert!(s.contains("at least 80×24"), "{s}");
+}
+
+#[test]
+fn file_picker_opens_a_source() {
+    let mut h = Harness::new(100, 30);
+    h.press("o");
+    let s = h.screen();
+    assert!(s.contains("Open:"), "{s}");
+    assert!(s.contains("fresh-drift"), "{s}");
+    // Sources come first, in lathe.toml's order: the fourth is fresh-drift.
+    h.press("jjj");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    assert!(h.app.picker.is_none());
+    assert!(h.screen().contains("maintenance_fresh_drift.csv"));
+}
