@@ -16,7 +16,11 @@ fn main() {
         .output()
         .ok()
         .is_some_and(|o| o.status.success() && !o.stdout.is_empty());
-    let suffix = if dirty && commit != "unknown commit" { "-dirty" } else { "" };
+    let suffix = if dirty && commit != "unknown commit" {
+        "-dirty"
+    } else {
+        ""
+    };
     println!("cargo:rustc-env=LATHE_GIT_COMMIT={commit}{suffix}");
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/logs/HEAD");

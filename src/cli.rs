@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::data::{LoadOptions, LogicalType};
 use crate::data::format::Format;
+use crate::data::{LoadOptions, LogicalType};
 use crate::error::{Error, Result};
 
 /// lathe: carry a tabular model from a CSV to production and keep it healthy.
@@ -76,17 +76,23 @@ impl ReadArgs {
     pub fn to_options(&self) -> Result<LoadOptions> {
         let one_byte = |flag: &str, v: &Option<String>| -> Result<Option<u8>> {
             let Some(v) = v else { return Ok(None) };
-            let v = if v == "\\t" || v == "tab" { "\t" } else { v.as_str() };
+            let v = if v == "\\t" || v == "tab" {
+                "\t"
+            } else {
+                v.as_str()
+            };
             match v.as_bytes() {
                 [b] => Ok(Some(*b)),
-                _ => Err(Error::usage(format!("--{flag} must be one ASCII character, not '{v}'"))),
+                _ => Err(Error::usage(format!(
+                    "--{flag} must be one ASCII character, not '{v}'"
+                ))),
             }
         };
         let mut types = std::collections::BTreeMap::new();
         for t in &self.types {
-            let (col, ty) = t.split_once('=').ok_or_else(|| {
-                Error::usage(format!("--type wants COLUMN=TYPE, not '{t}'"))
-            })?;
+            let (col, ty) = t
+                .split_once('=')
+                .ok_or_else(|| Error::usage(format!("--type wants COLUMN=TYPE, not '{t}'")))?;
             let ty: LogicalType = ty.parse().map_err(Error::usage)?;
             types.insert(col.to_owned(), ty);
         }

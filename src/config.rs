@@ -27,9 +27,8 @@ impl Dirs {
         let pick = |var: &str, default: Option<PathBuf>| -> Result<PathBuf> {
             match std::env::var_os(var) {
                 Some(v) if !v.is_empty() => Ok(PathBuf::from(v)),
-                _ => default.ok_or_else(|| {
-                    Error::config(format!("cannot find a home folder; set {var}"))
-                }),
+                _ => default
+                    .ok_or_else(|| Error::config(format!("cannot find a home folder; set {var}"))),
             }
         };
         Ok(Self {
@@ -127,10 +126,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
-    let file_name = path.file_name().map_or_else(
-        || "lathe".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let file_name = path
+        .file_name()
+        .map_or_else(|| "lathe".into(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -156,7 +154,10 @@ mod tests {
         r.push_file(Path::new("/nonexistent/a.csv"));
         assert_eq!(
             r.files,
-            vec![PathBuf::from("/nonexistent/a.csv"), PathBuf::from("/nonexistent/b.csv")]
+            vec![
+                PathBuf::from("/nonexistent/a.csv"),
+                PathBuf::from("/nonexistent/b.csv")
+            ]
         );
     }
 

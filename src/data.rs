@@ -20,8 +20,6 @@ pub use load::{LoadOptions, Loaded, load, preview};
 pub use profile::{Profile, profile};
 pub use schema::{CheckResult, Schema, infer_schema, validate};
 
-
-
 /// The types lathe reasons about, independent of polars' physical types
 /// (an `i32` in Parquet and an `i64` from CSV are both `int`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

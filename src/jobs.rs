@@ -85,7 +85,9 @@ impl<P: Progress> Progress for Throttled<P> {
             let Ok(mut last) = self.last.lock() else {
                 return;
             };
-            let due = last.0.is_none_or(|t| now.duration_since(t) >= self.interval);
+            let due = last
+                .0
+                .is_none_or(|t| now.duration_since(t) >= self.interval);
             let new_stage = last.1 != update.stage;
             let done = update.fraction.is_some_and(|f| f >= 1.0);
             if due || new_stage || done {
@@ -156,7 +158,9 @@ where
                         .map(|s| (*s).to_owned())
                         .or_else(|| panic.downcast_ref::<String>().cloned())
                         .unwrap_or_else(|| "unknown panic".to_owned());
-                    Err(Error::internal(format!("the job failed unexpectedly: {what}")))
+                    Err(Error::internal(format!(
+                        "the job failed unexpectedly: {what}"
+                    )))
                 });
             done(result);
         })
@@ -184,7 +188,11 @@ mod tests {
         }
         report(&t, "profiling", 0, 10);
         let got = c.0.lock().unwrap();
-        assert!(got.len() < 10, "throttled to a few updates, got {}", got.len());
+        assert!(
+            got.len() < 10,
+            "throttled to a few updates, got {}",
+            got.len()
+        );
         assert_eq!(got[0].fraction, Some(0.0));
         assert!(got.iter().any(|u| u.fraction == Some(1.0)));
         assert_eq!(got.last().unwrap().stage, "profiling");
@@ -196,6 +204,9 @@ mod tests {
         let b = a.clone();
         assert!(a.check().is_ok());
         b.cancel();
-        assert_eq!(a.check().unwrap_err().kind, crate::error::ErrorKind::Cancelled);
+        assert_eq!(
+            a.check().unwrap_err().kind,
+            crate::error::ErrorKind::Cancelled
+        );
     }
 }

@@ -34,7 +34,9 @@ fn open_tui(_cli: &Cli) -> lathe::Result<i32> {
 /// Logs go to a file, never to the terminal the TUI draws on:
 /// `$LATHE_DATA_DIR/lathe.log`, at the level `LATHE_LOG` gives (default warn).
 fn init_logging() {
-    let Ok(dirs) = lathe::config::Dirs::from_env() else { return };
+    let Ok(dirs) = lathe::config::Dirs::from_env() else {
+        return;
+    };
     if std::fs::create_dir_all(&dirs.data).is_err() {
         return;
     }

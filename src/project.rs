@@ -96,9 +96,11 @@ impl Project {
         let mut seen = std::collections::BTreeSet::new();
         for s in &file.sources {
             if !seen.insert(&s.name) {
-                return Err(Error::config(format!("source '{}' is defined twice", s.name))
-                    .at(&path)
-                    .field("sources.name"));
+                return Err(
+                    Error::config(format!("source '{}' is defined twice", s.name))
+                        .at(&path)
+                        .field("sources.name"),
+                );
             }
         }
         let project = Self {
@@ -217,7 +219,10 @@ mod tests {
         assert!(dir.path().join(".lathe/runs").is_dir());
         let again = Project::init(dir.path(), None).unwrap_err();
         assert!(again.message.contains("already exists"));
-        assert_eq!(Project::discover(&dir.path().join("a/b")), Some(dir.path().to_owned()));
+        assert_eq!(
+            Project::discover(&dir.path().join("a/b")),
+            Some(dir.path().to_owned())
+        );
     }
 
     #[test]
@@ -237,7 +242,11 @@ mod tests {
     fn newer_state_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         Project::init(dir.path(), Some("x")).unwrap();
-        std::fs::write(dir.path().join(".lathe/state.toml"), "format_version = 99\n").unwrap();
+        std::fs::write(
+            dir.path().join(".lathe/state.toml"),
+            "format_version = 99\n",
+        )
+        .unwrap();
         let e = Project::open(dir.path()).unwrap_err();
         assert!(e.message.contains("newer"), "{e}");
     }

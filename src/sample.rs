@@ -12,12 +12,30 @@ use crate::project::PROJECT_FILE;
 pub const FILES: [(&str, &[u8]); 8] = [
     (PROJECT_FILE, include_bytes!("../sample-data/lathe.toml")),
     ("README.md", include_bytes!("../sample-data/README.md")),
-    ("schemas/maintenance.toml", include_bytes!("../sample-data/schemas/maintenance.toml")),
-    ("maintenance_reference.csv", include_bytes!("../sample-data/maintenance_reference.csv")),
-    ("maintenance_unlabelled.csv", include_bytes!("../sample-data/maintenance_unlabelled.csv")),
-    ("maintenance_fresh_stable.csv", include_bytes!("../sample-data/maintenance_fresh_stable.csv")),
-    ("maintenance_fresh_drift.csv", include_bytes!("../sample-data/maintenance_fresh_drift.csv")),
-    ("breast_cancer.csv", include_bytes!("../sample-data/breast_cancer.csv")),
+    (
+        "schemas/maintenance.toml",
+        include_bytes!("../sample-data/schemas/maintenance.toml"),
+    ),
+    (
+        "maintenance_reference.csv",
+        include_bytes!("../sample-data/maintenance_reference.csv"),
+    ),
+    (
+        "maintenance_unlabelled.csv",
+        include_bytes!("../sample-data/maintenance_unlabelled.csv"),
+    ),
+    (
+        "maintenance_fresh_stable.csv",
+        include_bytes!("../sample-data/maintenance_fresh_stable.csv"),
+    ),
+    (
+        "maintenance_fresh_drift.csv",
+        include_bytes!("../sample-data/maintenance_fresh_drift.csv"),
+    ),
+    (
+        "breast_cancer.csv",
+        include_bytes!("../sample-data/breast_cancer.csv"),
+    ),
 ];
 
 /// Where the sample project copy lives.

@@ -18,7 +18,9 @@ use std::path::PathBuf;
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
-use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
@@ -34,7 +36,7 @@ pub fn run(cli: &Cli) -> Result<i32> {
     let ctx = Context::from_cli(cli)?;
     let (tx, rx) = std::sync::mpsc::channel();
     let mut app = App::new(ctx, tx.clone());
-    let quit_flag = event::watch_signals()?;
+    let quit_flag = event::watch_signals(tx.clone())?;
 
     let mut terminal = enter()?;
     install_panic_hook();
@@ -68,7 +70,12 @@ pub fn theme_name(cli: &Cli, config: &UserConfig) -> String {
 type Term = Terminal<CrosstermBackend<std::io::Stdout>>;
 
 fn enter() -> Result<Term> {
-    let io = |e: std::io::Error| Error::new(crate::error::ErrorKind::Io, format!("cannot set up the terminal: {e}"));
+    let io = |e: std::io::Error| {
+        Error::new(
+            crate::error::ErrorKind::Io,
+            format!("cannot set up the terminal: {e}"),
+        )
+    };
     enable_raw_mode().map_err(io)?;
     let mut out = std::io::stdout();
     if let Err(e) = execute!(out, EnterAlternateScreen, EnableMouseCapture) {
@@ -85,7 +92,12 @@ fn enter() -> Result<Term> {
 pub fn leave() {
     let _ = disable_raw_mode();
     let mut out = std::io::stdout();
-    let _ = execute!(out, DisableMouseCapture, LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = execute!(
+        out,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
     let _ = out.flush();
 }
 
@@ -93,7 +105,10 @@ fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         // Only the UI thread's panic ends the app; job threads catch theirs.
-        if std::thread::current().name().is_none_or(|n| !n.starts_with("lathe-")) {
+        if std::thread::current()
+            .name()
+            .is_none_or(|n| !n.starts_with("lathe-"))
+        {
             leave();
         }
         previous(info);

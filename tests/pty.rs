@@ -98,8 +98,10 @@ impl Session {
     }
 
     fn assert_restored(&self) {
-        let out = self.output.lock().unwrap();
-        let tail = String::from_utf8_lossy(&out[out.len().saturating_sub(400)..]).into_owned();
+        let tail = {
+            let out = self.output.lock().unwrap();
+            String::from_utf8_lossy(&out[out.len().saturating_sub(400)..]).into_owned()
+        };
         let after_last_draw = tail.rsplit("\x1b[?1049h").next().unwrap_or(&tail);
         assert!(
             after_last_draw.contains("\x1b[?1049l"),

@@ -182,7 +182,11 @@ pub fn profile_text(path: &Path, loaded: &Loaded, p: &Profile) -> String {
         loaded
             .dialect
             .as_ref()
-            .map(|d| format!(", {}, delimiter {:?}", d.encoding.label(), d.delimiter as char))
+            .map(|d| format!(
+                ", {}, delimiter {:?}",
+                d.encoding.label(),
+                d.delimiter as char
+            ))
             .unwrap_or_default(),
         p.rows,
         p.columns,
@@ -192,9 +196,22 @@ pub fn profile_text(path: &Path, loaded: &Loaded, p: &Profile) -> String {
     );
     let rows: Vec<Vec<String>> = p.column_profiles.iter().map(column_row).collect();
     out.push_str(&output::table(
-        &["column", "type", "nulls", "null%", "distinct", "min", "p50", "max", "mean", "std / top"],
+        &[
+            "column",
+            "type",
+            "nulls",
+            "null%",
+            "distinct",
+            "min",
+            "p50",
+            "max",
+            "mean",
+            "std / top",
+        ],
         &rows,
-        &[false, false, true, true, true, true, true, true, true, false],
+        &[
+            false, false, true, true, true, true, true, true, true, false,
+        ],
     ));
     out
 }
@@ -209,9 +226,21 @@ fn column_row(c: &ColumnProfile) -> Vec<String> {
         c.distinct.to_string(),
     ];
     if let Some(n) = &c.numeric {
-        row.extend([opt(n.min), opt(n.quantile(0.5)), opt(n.max), opt(n.mean), opt(n.std)]);
+        row.extend([
+            opt(n.min),
+            opt(n.quantile(0.5)),
+            opt(n.max),
+            opt(n.mean),
+            opt(n.std),
+        ]);
     } else if let Some(r) = &c.range {
-        row.extend([r.min.clone(), String::new(), r.max.clone(), String::new(), String::new()]);
+        row.extend([
+            r.min.clone(),
+            String::new(),
+            r.max.clone(),
+            String::new(),
+            String::new(),
+        ]);
     } else {
         let top = c
             .top
@@ -225,7 +254,13 @@ fn column_row(c: &ColumnProfile) -> Vec<String> {
                     .join(", ")
             })
             .unwrap_or_default();
-        row.extend([String::new(), String::new(), String::new(), String::new(), top]);
+        row.extend([
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            top,
+        ]);
     }
     row
 }
@@ -242,9 +277,17 @@ fn head(cli: &Cli, a: &HeadArgs) -> Result<i32> {
     } else {
         let header: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
         let rows: Vec<Vec<String>> = (0..df.height())
-            .map(|i| (0..df.width()).map(|c| output::truncate(&cell_text(&df, c, i), 30)).collect())
+            .map(|i| {
+                (0..df.width())
+                    .map(|c| output::truncate(&cell_text(&df, c, i), 30))
+                    .collect()
+            })
             .collect();
-        let numeric: Vec<bool> = df.columns().iter().map(|c| c.dtype().is_primitive_numeric()).collect();
+        let numeric: Vec<bool> = df
+            .columns()
+            .iter()
+            .map(|c| c.dtype().is_primitive_numeric())
+            .collect();
         print!("{}", output::table(&header, &rows, &numeric));
     }
     Ok(0)
@@ -282,7 +325,9 @@ fn records(df: &DataFrame) -> Vec<serde_json::Map<String, serde_json::Value>> {
                             .and_then(serde_json::Number::from_f64)
                             .map_or(Value::Null, Value::Number),
                         Ok(AnyValue::String(s)) => Value::from(s),
-                        Ok(v) => Value::from(v.get_str().map_or_else(|| v.to_string(), str::to_owned)),
+                        Ok(v) => {
+                            Value::from(v.get_str().map_or_else(|| v.to_string(), str::to_owned))
+                        }
                     };
                     (c.name().to_string(), v)
                 })
@@ -324,7 +369,11 @@ fn validate(cli: &Cli, a: &ValidateArgs) -> Result<i32> {
     } else {
         for c in &checks {
             let verdict = if c.passed { "PASS" } else { "FAIL" };
-            let detail = if c.detail.is_empty() { String::new() } else { format!("  ({})", c.detail) };
+            let detail = if c.detail.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", c.detail)
+            };
             println!("{verdict}  {}{detail}", c.check);
         }
         let failed = checks.iter().filter(|c| !c.passed).count();

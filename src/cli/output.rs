@@ -11,7 +11,10 @@ pub struct StderrProgress;
 impl Progress for StderrProgress {
     fn update(&self, u: JobUpdate) {
         let mut err = std::io::stderr().lock();
-        let pct = u.fraction.map(|f| format!(" {:>3.0}%", f * 100.0)).unwrap_or_default();
+        let pct = u
+            .fraction
+            .map(|f| format!(" {:>3.0}%", f * 100.0))
+            .unwrap_or_default();
         let _ = write!(err, "\r\x1b[2K{}{pct}", u.stage);
         let _ = err.flush();
     }
@@ -69,7 +72,14 @@ pub fn table(header: &[&str], rows: &[Vec<String>], right_align: &[bool]) -> Str
     };
     let mut out = line(&mut header.iter().copied());
     out.push('\n');
-    out.push_str(&line(&mut widths.iter().map(|&w| "─".repeat(w)).collect::<Vec<_>>().iter().map(String::as_str)));
+    out.push_str(&line(
+        &mut widths
+            .iter()
+            .map(|&w| "─".repeat(w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    ));
     out.push('\n');
     for row in rows {
         out.push_str(&line(&mut row.iter().map(String::as_str)));

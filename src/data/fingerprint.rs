@@ -106,10 +106,16 @@ fn encode_column(col: &Col, start: usize, len: usize, out: &mut Vec<u8>, offsets
     match col {
         Col::Int(ca) => fixed(ca, start, len, out, offsets, 1, i64::to_le_bytes),
         Col::Float(ca) => fixed(ca, start, len, out, offsets, 2, |v: f64| {
-            let bits = if v.is_nan() { CANONICAL_NAN } else { v.to_bits() };
+            let bits = if v.is_nan() {
+                CANONICAL_NAN
+            } else {
+                v.to_bits()
+            };
             bits.to_le_bytes()
         }),
-        Col::Date(ca) => fixed(ca, start, len, out, offsets, 5, |d: i32| i64::from(d).to_le_bytes()),
+        Col::Date(ca) => fixed(ca, start, len, out, offsets, 5, |d: i32| {
+            i64::from(d).to_le_bytes()
+        }),
         Col::Datetime(ca) => fixed(ca, start, len, out, offsets, 6, i64::to_le_bytes),
         Col::Bool(ca) => {
             for v in ca.slice(start as i64, len).iter() {
@@ -194,7 +200,11 @@ pub fn scan(df: &DataFrame, cancel: &CancelToken, progress: &dyn Progress) -> Re
     }
     row_hashes.par_sort_unstable();
     let distinct = 1 + row_hashes.windows(2).filter(|w| w[0] != w[1]).count();
-    let duplicate_rows = if rows == 0 { 0 } else { (rows - distinct) as u64 };
+    let duplicate_rows = if rows == 0 {
+        0
+    } else {
+        (rows - distinct) as u64
+    };
     Ok(RowScan {
         fingerprint: format!("sha256:{}", hex::encode(hasher.finalize())),
         duplicate_rows,

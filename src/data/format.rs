@@ -63,7 +63,9 @@ pub fn detect(path: &Path) -> Result<Format> {
     if meta.is_dir() {
         return Err(Error::input("is a directory, not a data file")
             .at(path)
-            .hint("give the path of a file inside it, or open the folder in the TUI's file picker"));
+            .hint(
+                "give the path of a file inside it, or open the folder in the TUI's file picker",
+            ));
     }
     let mut head = [0u8; 8];
     let n = std::fs::File::open(path)

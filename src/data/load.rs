@@ -90,7 +90,10 @@ fn read(path: &Path, opts: &LoadOptions, n_rows: Option<usize>) -> Result<Loaded
     }
     for col in frame.columns() {
         if frame.height() > 0 && col.null_count() == frame.height() {
-            warnings.push(format!("column '{}' is empty: every value is missing", col.name()));
+            warnings.push(format!(
+                "column '{}' is empty: every value is missing",
+                col.name()
+            ));
         }
     }
     Ok(Loaded {
@@ -114,8 +117,12 @@ fn read_parquet(path: &Path, n_rows: Option<usize>) -> Result<DataFrame> {
         .finish()
         .map_err(|e| {
             let mut err = polars_error(path, &e);
-            if err.message.contains("out of spec") || err.message.contains("EOF") || err.message.contains("footer") {
-                err = err.hint("the file looks truncated or damaged; copy it again from its source");
+            if err.message.contains("out of spec")
+                || err.message.contains("EOF")
+                || err.message.contains("footer")
+            {
+                err =
+                    err.hint("the file looks truncated or damaged; copy it again from its source");
             }
             err
         })
@@ -186,7 +193,8 @@ fn read_csv(
     }
     if let Some(enc) = &opts.encoding {
         let known = encoding_rs::Encoding::for_label(enc.as_bytes()).ok_or_else(|| {
-            Error::usage(format!("unknown encoding '{enc}'")).hint("use e.g. utf-8, latin1, utf-16le")
+            Error::usage(format!("unknown encoding '{enc}'"))
+                .hint("use e.g. utf-8, latin1, utf-16le")
         })?;
         dialect.encoding = if known == encoding_rs::UTF_8 {
             Encoding::Utf8
@@ -213,7 +221,11 @@ fn read_csv(
                 .ok_or_else(|| Error::input(format!("unknown encoding '{name}'")).at(path))?;
             warnings.push(format!(
                 "the file is {name}, not UTF-8; lathe converted it{}",
-                if lossy { " (some bytes could not be converted and show as '\u{fffd}')" } else { "" }
+                if lossy {
+                    " (some bytes could not be converted and show as '\u{fffd}')"
+                } else {
+                    ""
+                }
             ));
             let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
             Some(Arc::new(text.into_bytes()))
@@ -251,22 +263,25 @@ fn read_csv(
                 // polars pads short rows with nulls; refuse them as it refuses long ones.
                 // Checked on the sniffed head (complete lines only), so it costs nothing.
                 let sample = match &text {
-                    Some(t) => String::from_utf8_lossy(&t[..t.len().min(sniff::HEAD_BYTES)]).into_owned(),
+                    Some(t) => {
+                        String::from_utf8_lossy(&t[..t.len().min(sniff::HEAD_BYTES)]).into_owned()
+                    }
                     None => String::from_utf8_lossy(&head).into_owned(),
                 };
-                let complete = if head_is_all || text.as_ref().is_some_and(|t| t.len() <= sniff::HEAD_BYTES) {
-                    &sample[..]
-                } else {
-                    sample.rfind('\n').map_or("", |i| &sample[..=i])
-                };
+                let complete =
+                    if head_is_all || text.as_ref().is_some_and(|t| t.len() <= sniff::HEAD_BYTES) {
+                        &sample[..]
+                    } else {
+                        sample.rfind('\n').map_or("", |i| &sample[..=i])
+                    };
                 if dialect.has_header
-                    && let Some((line, msg)) = sniff::locate_csv_problem(complete, dialect.delimiter, dialect.quote)
+                    && let Some((line, msg)) =
+                        sniff::locate_csv_problem(complete, dialect.delimiter, dialect.quote)
                     && msg.contains("fields")
                 {
-                    return Err(Error::input(msg)
-                        .at(path)
-                        .line(line)
-                        .hint("fix the row, or check the delimiter (override it with --delimiter)"));
+                    return Err(Error::input(msg).at(path).line(line).hint(
+                        "fix the row, or check the delimiter (override it with --delimiter)",
+                    ));
                 }
                 warn_mixed_text(&df, dialect.has_header, warnings);
                 return Ok((df, dialect));
@@ -282,7 +297,12 @@ fn read_csv(
                     as_text.push(col.into());
                     continue;
                 }
-                return Err(csv_error(path, &e, &dialect, text.as_deref().map(Vec::as_slice)));
+                return Err(csv_error(
+                    path,
+                    &e,
+                    &dialect,
+                    text.as_deref().map(Vec::as_slice),
+                ));
             }
         }
     }
@@ -387,7 +407,11 @@ pub fn clean_polars_message(e: &PolarsError) -> String {
 
 /// Refuse duplicate column names and strip stray BOMs from names.
 fn check_columns(path: &Path, mut df: DataFrame, _warnings: &mut [String]) -> Result<DataFrame> {
-    let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let mut seen = std::collections::HashSet::new();
     for (i, name) in names.iter().enumerate() {
         let clean = name.trim_start_matches('\u{feff}');
@@ -399,7 +423,10 @@ fn check_columns(path: &Path, mut df: DataFrame, _warnings: &mut [String]) -> Re
         if !seen.insert(original.to_owned()) || clean.contains("_duplicated_") {
             return Err(Error::input(format!(
                 "two columns are named '{original}' (columns {} and {})",
-                names.iter().position(|n| n == original).map_or(0, |p| p + 1),
+                names
+                    .iter()
+                    .position(|n| n == original)
+                    .map_or(0, |p| p + 1),
                 i + 1
             ))
             .at(path)
@@ -420,11 +447,15 @@ fn apply_types(
 ) -> Result<()> {
     for (name, ty) in types {
         let col = df.column(name).map_err(|_| {
-            Error::usage(format!("cannot set the type of '{name}': there is no such column"))
-                .at(path)
-                .field(name)
+            Error::usage(format!(
+                "cannot set the type of '{name}': there is no such column"
+            ))
+            .at(path)
+            .field(name)
         })?;
-        let Some(target) = ty.to_polars() else { continue };
+        let Some(target) = ty.to_polars() else {
+            continue;
+        };
         if LogicalType::of(col.dtype()) == *ty {
             continue;
         }
@@ -435,9 +466,11 @@ fn apply_types(
             col.clone()
         };
         let cast = source.strict_cast(&target).map_err(|_| {
-            Error::input(format!("column '{name}' cannot be read as {ty}: some values do not convert"))
-                .at(path)
-                .field(name)
+            Error::input(format!(
+                "column '{name}' cannot be read as {ty}: some values do not convert"
+            ))
+            .at(path)
+            .field(name)
         })?;
         let lost = cast.null_count().saturating_sub(col.null_count());
         if lost > 0 {

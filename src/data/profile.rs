@@ -98,7 +98,10 @@ pub struct DateRange {
 
 impl NumericStats {
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        self.quantiles.iter().find(|(p, _)| (*p - q).abs() < 1e-12).map(|(_, v)| *v)
+        self.quantiles
+            .iter()
+            .find(|(p, _)| (*p - q).abs() < 1e-12)
+            .map(|(_, v)| *v)
     }
 }
 
@@ -147,7 +150,11 @@ pub fn profile_column(s: &Series) -> Result<ColumnProfile> {
         dtype: s.dtype().to_string(),
         count: rows - nulls,
         nulls,
-        null_pct: if rows == 0 { 0.0 } else { 100.0 * nulls as f64 / rows as f64 },
+        null_pct: if rows == 0 {
+            0.0
+        } else {
+            100.0 * nulls as f64 / rows as f64
+        },
         distinct: 0,
         numeric: None,
         top: None,
@@ -216,9 +223,11 @@ fn numeric(s: &Series) -> Result<(NumericStats, u64)> {
     }
     let n = values.len();
     let zeros = values.iter().filter(|&&v| v == 0.0).count() as u64;
-    let (min, max) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-        (lo.min(v), hi.max(v))
-    });
+    let (min, max) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
     let mean = (n > 0).then(|| pairwise_sum(&values) / n as f64);
     let std = match mean {
         Some(m) if n > 1 => {
@@ -227,7 +236,8 @@ fn numeric(s: &Series) -> Result<(NumericStats, u64)> {
         }
         _ => None,
     };
-    let histogram = (n > 0 && min.is_finite() && max.is_finite()).then(|| histogram(&values, min, max));
+    let histogram =
+        (n > 0 && min.is_finite() && max.is_finite()).then(|| histogram(&values, min, max));
     let quantiles = quantiles(&mut values, &QUANTILES);
     let distinct = distinct - u64::from(nan > 0);
     Ok((
@@ -305,7 +315,11 @@ fn quantiles(values: &mut [f64], qs: &[f64]) -> Vec<(f64, f64)> {
             let (a, b) = (values[below], values[above]);
             let t = h - below as f64;
             // numpy's _lerp: exact at both ends.
-            let v = if t >= 0.5 { b - (b - a) * (1.0 - t) } else { a + (b - a) * t };
+            let v = if t >= 0.5 {
+                b - (b - a) * (1.0 - t)
+            } else {
+                a + (b - a) * t
+            };
             (q, if a == b { a } else { v })
         })
         .collect()
@@ -313,7 +327,11 @@ fn quantiles(values: &mut [f64], qs: &[f64]) -> Vec<(f64, f64)> {
 
 /// `numpy.histogram(values, bins=BINS)` for finite values.
 fn histogram(values: &[f64], min: f64, max: f64) -> Histogram {
-    let (first, last) = if min == max { (min - 0.5, max + 0.5) } else { (min, max) };
+    let (first, last) = if min == max {
+        (min - 0.5, max + 0.5)
+    } else {
+        (min, max)
+    };
     // numpy.linspace(first, last, BINS + 1)
     let step = (last - first) / BINS as f64;
     let mut edges: Vec<f64> = (0..=BINS).map(|i| i as f64 * step + first).collect();

@@ -122,19 +122,39 @@ pub fn validate(df: &DataFrame, profile: &Profile, schema: &Schema) -> Vec<Check
     let rows = df.height() as u64;
     if let Some(bounds) = &schema.rows {
         if let Some(min) = bounds.min {
-            out.push(check(format!("rows >= {min}"), None, rows >= min, format!("{rows} rows")));
+            out.push(check(
+                format!("rows >= {min}"),
+                None,
+                rows >= min,
+                format!("{rows} rows"),
+            ));
         }
         if let Some(max) = bounds.max {
-            out.push(check(format!("rows <= {max}"), None, rows <= max, format!("{rows} rows")));
+            out.push(check(
+                format!("rows <= {max}"),
+                None,
+                rows <= max,
+                format!("{rows} rows"),
+            ));
         }
     }
     for rule in &schema.columns {
         let name = &rule.name;
         let Some(p) = profile.column_profiles.iter().find(|p| &p.name == name) else {
-            out.push(check(format!("{name}: present"), Some(name), false, "no such column".into()));
+            out.push(check(
+                format!("{name}: present"),
+                Some(name),
+                false,
+                "no such column".into(),
+            ));
             continue;
         };
-        out.push(check(format!("{name}: present"), Some(name), true, String::new()));
+        out.push(check(
+            format!("{name}: present"),
+            Some(name),
+            true,
+            String::new(),
+        ));
         column_checks(df, rule, p, &mut out);
     }
     out
@@ -156,7 +176,12 @@ fn column_checks(df: &DataFrame, rule: &ColumnRule, p: &ColumnProfile, out: &mut
         // A string column may be declared categorical and the other way round.
         let text = |t: LogicalType| matches!(t, LogicalType::String | LogicalType::Categorical);
         let ok = p.logical_type == ty || (text(ty) && text(p.logical_type));
-        out.push(check(format!("{name}: type {ty}"), col, ok, format!("is {}", p.logical_type)));
+        out.push(check(
+            format!("{name}: type {ty}"),
+            col,
+            ok,
+            format!("is {}", p.logical_type),
+        ));
     }
     if rule.not_null {
         out.push(check(
@@ -183,7 +208,12 @@ fn column_checks(df: &DataFrame, rule: &ColumnRule, p: &ColumnProfile, out: &mut
             None if stats.is_none() => (false, format!("not numeric ({})", p.logical_type)),
             None => (true, "no values".to_owned()),
         };
-        out.push(check(format!("{name}: >= {}", fmt_num(min)), col, ok, detail));
+        out.push(check(
+            format!("{name}: >= {}", fmt_num(min)),
+            col,
+            ok,
+            detail,
+        ));
     }
     if let Some(max) = rule.max {
         let (ok, detail) = match found_max {
@@ -191,7 +221,12 @@ fn column_checks(df: &DataFrame, rule: &ColumnRule, p: &ColumnProfile, out: &mut
             None if stats.is_none() => (false, format!("not numeric ({})", p.logical_type)),
             None => (true, "no values".to_owned()),
         };
-        out.push(check(format!("{name}: <= {}", fmt_num(max)), col, ok, detail));
+        out.push(check(
+            format!("{name}: <= {}", fmt_num(max)),
+            col,
+            ok,
+            detail,
+        ));
     }
     if let Some(allowed) = &rule.allowed {
         let bad = disallowed(df, name, allowed);
@@ -210,7 +245,11 @@ fn column_checks(df: &DataFrame, rule: &ColumnRule, p: &ColumnProfile, out: &mut
 }
 
 /// Count values of `name` outside `allowed`, with up to three examples.
-fn disallowed(df: &DataFrame, name: &str, allowed: &[String]) -> Result<(u64, Vec<String>), String> {
+fn disallowed(
+    df: &DataFrame,
+    name: &str,
+    allowed: &[String],
+) -> Result<(u64, Vec<String>), String> {
     let col = df.column(name).map_err(|e| e.to_string())?;
     let text = col.cast(&DataType::String).map_err(|e| e.to_string())?;
     let ca = text.str().map_err(|e| e.to_string())?;
@@ -246,7 +285,10 @@ pub fn infer_schema(profile: &Profile) -> Schema {
         .iter()
         .map(|p| {
             let stats = p.numeric.as_ref();
-            let textual = matches!(p.logical_type, LogicalType::String | LogicalType::Categorical);
+            let textual = matches!(
+                p.logical_type,
+                LogicalType::String | LogicalType::Categorical
+            );
             ColumnRule {
                 name: p.name.clone(),
                 logical_type: Some(p.logical_type),

@@ -94,7 +94,9 @@ pub fn sniff_encoding(head: &[u8], path: &Path) -> Result<Encoding> {
         if half > 0 && even_nul * 10 >= half * 9 && odd_nul == 0 {
             return Ok(Encoding::Other("UTF-16BE".to_owned()));
         }
-        let first = head.iter().position(|&b| b == 0 || (b < 0x20 && !b"\n\r\t".contains(&b)));
+        let first = head
+            .iter()
+            .position(|&b| b == 0 || (b < 0x20 && !b"\n\r\t".contains(&b)));
         let mut e = Error::input("this is binary data, not text: it holds NUL or control bytes")
             .at(path)
             .hint("lathe reads CSV, Parquet, NDJSON/JSON and Arrow IPC files");
@@ -123,13 +125,23 @@ pub fn transcode(bytes: &[u8], encoding: &str) -> Option<(String, bool)> {
 
 /// Guess delimiter, quote and header from the (UTF-8) head of a file.
 pub fn sniff_dialect(text: &str) -> (u8, bool) {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(50).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(50)
+        .collect();
     // A cut last line would skew the counts.
-    let lines = if lines.len() > 2 { &lines[..lines.len() - 1] } else { &lines[..] };
+    let lines = if lines.len() > 2 {
+        &lines[..lines.len() - 1]
+    } else {
+        &lines[..]
+    };
     let mut best = (b',', 0usize, 0usize); // (delimiter, lines agreeing, count)
     for &d in b",;\t|" {
         let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, d)).collect();
-        let Some(&first) = counts.first() else { continue };
+        let Some(&first) = counts.first() else {
+            continue;
+        };
         if first == 0 {
             continue;
         }
@@ -248,7 +260,10 @@ pub fn locate_csv_problem(text: &str, delimiter: u8, quote: u8) -> Option<(u64, 
         i += 1;
     }
     if quoted {
-        return Some((quote_line, "a quoted field is opened here and never closed".to_owned()));
+        return Some((
+            quote_line,
+            "a quoted field is opened here and never closed".to_owned(),
+        ));
     }
     if let Some(n) = expected
         && !text.ends_with('\n')
@@ -294,7 +309,10 @@ mod tests {
     fn detects_encodings() {
         let p = Path::new("x.csv");
         assert_eq!(sniff_encoding(b"a,b\n1,2\n", p).unwrap(), Encoding::Utf8);
-        assert_eq!(sniff_encoding(b"\xef\xbb\xbfa\n", p).unwrap(), Encoding::Utf8Bom);
+        assert_eq!(
+            sniff_encoding(b"\xef\xbb\xbfa\n", p).unwrap(),
+            Encoding::Utf8Bom
+        );
         assert_eq!(
             sniff_encoding(b"\xff\xfea\x00,\x00b\x00", p).unwrap(),
             Encoding::Other("UTF-16LE".into())

@@ -38,7 +38,11 @@ impl Context {
     pub fn from_cli(cli: &Cli) -> Result<Self> {
         let dirs = Dirs::from_env()?;
         let config = UserConfig::load(&dirs)?;
-        let theme = Theme::load(&super::theme_name(cli, &config), Some(&dirs), ColorDepth::detect())?;
+        let theme = Theme::load(
+            &super::theme_name(cli, &config),
+            Some(&dirs),
+            ColorDepth::detect(),
+        )?;
         let keymap = Keymap::load(Some(&dirs.keymap_file()))?;
         let (project, is_sample) = super::pick_project(cli, &dirs)?;
         Ok(Self {
@@ -83,15 +87,26 @@ impl App {
         if let Some(p) = &app.ctx.project {
             app.data.set_project(p);
             if app.ctx.is_sample {
-                let key = app.ctx.keymap.first(Action::InitProject).unwrap_or_default();
-                app.data.status = format!("sample project (a copy in {}); press {key} to make a project in this folder", p.root.display());
+                let key = app
+                    .ctx
+                    .keymap
+                    .first(Action::InitProject)
+                    .unwrap_or_default();
+                app.data.status = format!(
+                    "sample project (a copy in {}); press {key} to make a project in this folder",
+                    p.root.display()
+                );
             }
         }
         app
     }
 
     /// The event loop: draw, wait for events, handle them all, repeat.
-    pub fn run<B: Backend>(&mut self, terminal: &mut ratatui::Terminal<B>, rx: &Receiver<Event>) -> Result<()> {
+    pub fn run<B: Backend>(
+        &mut self,
+        terminal: &mut ratatui::Terminal<B>,
+        rx: &Receiver<Event>,
+    ) -> Result<()> {
         let draw_err = |e: B::Error| Error::internal(format!("cannot draw: {e}"));
         while !self.quit {
             terminal.draw(|f| self.render(f)).map_err(draw_err)?;
@@ -154,7 +169,10 @@ impl App {
             return;
         }
         let code = key.code;
-        if self.picker.is_some() && matches!(code, KeyCode::Enter | KeyCode::Backspace) && self.dialog.is_none() {
+        if self.picker.is_some()
+            && matches!(code, KeyCode::Enter | KeyCode::Backspace)
+            && self.dialog.is_none()
+        {
             self.picker_key(code);
             return;
         }
@@ -162,7 +180,9 @@ impl App {
             self.dialog = None;
             return;
         }
-        let Some(action) = self.ctx.keymap.action(&key) else { return };
+        let Some(action) = self.ctx.keymap.action(&key) else {
+            return;
+        };
         if self.dialog.is_some() {
             if matches!(action, Action::Close | Action::Quit) {
                 self.dialog = None;
@@ -188,7 +208,9 @@ impl App {
     }
 
     fn picker_key(&mut self, code: KeyCode) {
-        let Some(picker) = &mut self.picker else { return };
+        let Some(picker) = &mut self.picker else {
+            return;
+        };
         if code == KeyCode::Backspace {
             picker.up();
             return;
@@ -227,7 +249,9 @@ impl App {
             Action::InitProject => self.init_project(),
             Action::Screen(1) => {}
             Action::Screen(n) => {
-                self.data.status = format!("screen {n} is not part of this lathe yet; the Data screen is screen 1");
+                self.data.status = format!(
+                    "screen {n} is not part of this lathe yet; the Data screen is screen 1"
+                );
             }
             other => {
                 for _ in 0..times {
@@ -243,7 +267,8 @@ impl App {
             .and_then(|cwd| Project::init(&cwd, None));
         match result {
             Ok(p) => {
-                self.data.status = format!("made project '{}' in {}", p.file.name, p.root.display());
+                self.data.status =
+                    format!("made project '{}' in {}", p.file.name, p.root.display());
                 if let Some(dirs) = &self.ctx.dirs {
                     self.recent.push_project(&p.root);
                     let _ = self.recent.save(dirs);
@@ -263,10 +288,20 @@ impl App {
                 "lathe needs a terminal of at least {}×{}; this one is {}×{}.\nMake the window larger, or press q to quit.",
                 MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
             );
-            f.render_widget(Paragraph::new(msg).style(theme.style("status.warn")).wrap(Wrap { trim: true }), area);
+            f.render_widget(
+                Paragraph::new(msg)
+                    .style(theme.style("status.warn"))
+                    .wrap(Wrap { trim: true }),
+                area,
+            );
             return;
         }
-        let [tabs, body, status] = Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
+        let [tabs, body, status] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(1),
+        ])
+        .areas(area);
         self.render_tabs(f, tabs);
         self.data.render(f, body, theme);
         self.render_status(f, status);
@@ -284,7 +319,12 @@ impl App {
     fn render_tabs(&self, f: &mut Frame, area: Rect) {
         let theme = &self.ctx.theme;
         let key = self.ctx.keymap.first(Action::Screen(1)).unwrap_or_default();
-        let project = self.ctx.project.as_ref().map(|p| p.file.name.clone()).unwrap_or_default();
+        let project = self
+            .ctx
+            .project
+            .as_ref()
+            .map(|p| p.file.name.clone())
+            .unwrap_or_default();
         let line = Line::from(vec![
             Span::styled(" lathe ", theme.style("title")),
             Span::styled(format!(" Data [{key}] "), theme.style("tab.active")),
@@ -331,7 +371,12 @@ impl App {
 pub fn centered(area: Rect, pw: u16, ph: u16) -> Rect {
     let w = area.width * pw / 100;
     let h = area.height * ph / 100;
-    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
 }
 
 fn render_dialog(f: &mut Frame, area: Rect, theme: &Theme, d: &Dialog, km: &Keymap) {
@@ -339,12 +384,19 @@ fn render_dialog(f: &mut Frame, area: Rect, theme: &Theme, d: &Dialog, km: &Keym
     let close = km.first(Action::Close).unwrap_or_else(|| "Esc".into());
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(Span::styled(format!(" {} ", d.title), theme.style(if d.error { "dialog.error" } else { "title" })))
-        .title_bottom(Line::from(format!(" {close} or Enter to close ")).alignment(Alignment::Right))
+        .title(Span::styled(
+            format!(" {} ", d.title),
+            theme.style(if d.error { "dialog.error" } else { "title" }),
+        ))
+        .title_bottom(
+            Line::from(format!(" {close} or Enter to close ")).alignment(Alignment::Right),
+        )
         .style(theme.style("dialog"))
         .border_style(theme.style("border.focus"));
     f.render_widget(
-        Paragraph::new(d.body.clone()).block(block).wrap(Wrap { trim: false }),
+        Paragraph::new(d.body.clone())
+            .block(block)
+            .wrap(Wrap { trim: false }),
         area,
     );
 }

@@ -32,37 +32,52 @@ pub enum JobMsg {
     Found(Result<Option<usize>>),
 }
 
-/// Register SIGTERM and SIGHUP; the returned flag is set when one arrives.
-pub fn watch_signals() -> Result<Arc<AtomicBool>> {
+/// Turn SIGTERM and SIGHUP into [`Event::Quit`] on their own thread, so the
+/// app leaves cleanly even when the input thread is stuck on a dead terminal.
+/// The returned flag is also set, for the input thread to stop.
+pub fn watch_signals(tx: Sender<Event>) -> Result<Arc<AtomicBool>> {
     let flag = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        signal_hook::flag::register(sig, Arc::clone(&flag))
-            .map_err(|e| Error::internal(format!("cannot watch signals: {e}")))?;
-    }
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ])
+    .map_err(|e| Error::internal(format!("cannot watch signals: {e}")))?;
+    let seen = Arc::clone(&flag);
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if signals.forever().next().is_some() {
+                seen.store(true, Ordering::Relaxed);
+                let _ = tx.send(Event::Quit);
+            }
+        })
+        .map_err(|e| Error::internal(format!("cannot watch signals: {e}")))?;
     Ok(flag)
 }
 
 /// Read terminal input on its own thread; tick four times a second.
 pub fn spawn_input(tx: Sender<Event>, quit: Arc<AtomicBool>) {
-    let _ = std::thread::Builder::new().name("input".into()).spawn(move || {
-        loop {
-            if quit.load(Ordering::Relaxed) {
-                let _ = tx.send(Event::Quit);
-                return;
-            }
-            let event = match crossterm::event::poll(Duration::from_millis(250)) {
-                Ok(true) => match crossterm::event::read() {
-                    Ok(e) => Event::Terminal(e),
+    let _ = std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || {
+            loop {
+                if quit.load(Ordering::Relaxed) {
+                    let _ = tx.send(Event::Quit);
+                    return;
+                }
+                let event = match crossterm::event::poll(Duration::from_millis(250)) {
+                    Ok(true) => match crossterm::event::read() {
+                        Ok(e) => Event::Terminal(e),
+                        Err(_) => Event::Quit,
+                    },
+                    Ok(false) => Event::Tick,
+                    // The terminal is gone (e.g. the SSH connection dropped).
                     Err(_) => Event::Quit,
-                },
-                Ok(false) => Event::Tick,
-                // The terminal is gone (e.g. the SSH connection dropped).
-                Err(_) => Event::Quit,
-            };
-            let quit_now = matches!(event, Event::Quit);
-            if tx.send(event).is_err() || quit_now {
-                return;
+                };
+                let quit_now = matches!(event, Event::Quit);
+                if tx.send(event).is_err() || quit_now {
+                    return;
+                }
             }
-        }
-    });
+        });
 }

@@ -27,7 +27,9 @@ pub fn render(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(" Keys ", theme.style("title")))
-        .title_bottom(format!(" {close} or ? to close · while typing, keys go to the text field "))
+        .title_bottom(format!(
+            " {close} or ? to close · while typing, keys go to the text field "
+        ))
         .style(theme.style("dialog"))
         .border_style(theme.style("border.focus"));
     let inner = block.inner(area);
@@ -38,15 +40,33 @@ pub fn render(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
     let mut cols = Vec::with_capacity(n_cols);
     let mut x = inner.x;
     for (i, chunk) in entries.chunks(per_col).enumerate() {
-        let key_w = chunk.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0).min(14);
-        let want = chunk.iter().map(|(_, w)| key_w + w.chars().count() + 3).max().unwrap_or(0) as u16;
+        let key_w = chunk
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(14);
+        let want = chunk
+            .iter()
+            .map(|(_, w)| key_w + w.chars().count() + 3)
+            .max()
+            .unwrap_or(0) as u16;
         let right = inner.x + inner.width;
-        let w = if i + 1 == n_cols { right.saturating_sub(x) } else { want.min(right.saturating_sub(x)) };
+        let w = if i + 1 == n_cols {
+            right.saturating_sub(x)
+        } else {
+            want.min(right.saturating_sub(x))
+        };
         cols.push(Rect::new(x, inner.y, w, inner.height));
         x = x.saturating_add(w).min(right);
     }
     for (chunk, rect) in entries.chunks(per_col).zip(cols.iter()) {
-        let key_w = chunk.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0).min(14);
+        let key_w = chunk
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(14);
         let lines: Vec<Line> = chunk
             .iter()
             .map(|(k, what)| {

@@ -56,12 +56,20 @@ impl Action {
             ("bottom".into(), Self::Bottom, "last row"),
             ("focus_next".into(), Self::FocusNext, "next pane"),
             ("focus_prev".into(), Self::FocusPrev, "previous pane"),
-            ("sort".into(), Self::Sort, "sort by column (again: desc, off)"),
+            (
+                "sort".into(),
+                Self::Sort,
+                "sort by column (again: desc, off)",
+            ),
             ("search".into(), Self::Search, "search the rows for text"),
             ("search_next".into(), Self::SearchNext, "next search match"),
             ("jump".into(), Self::Jump, "jump to a row number"),
             ("cancel".into(), Self::Cancel, "cancel the running job"),
-            ("init_project".into(), Self::InitProject, "make a project in this folder"),
+            (
+                "init_project".into(),
+                Self::InitProject,
+                "make a project in this folder",
+            ),
         ];
         for i in 1..=6u8 {
             v.push((format!("screen_{i}"), Self::Screen(i), "go to screen"));
@@ -158,7 +166,9 @@ impl Key {
                 "backtab" => "Shift-Tab".into(),
                 other => {
                     let mut c = other.chars();
-                    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+                    c.next()
+                        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                        .unwrap_or_default()
                 }
             },
         };
@@ -193,7 +203,9 @@ impl Keymap {
         let mut by_action: BTreeMap<Action, Vec<Key>> = BTreeMap::new();
         for (name, keys) in &spec {
             let Some((_, action, _)) = names.iter().find(|(n, _, _)| n == name) else {
-                return Err(Error::config(format!("unknown action '{name}' in the keymap")).field(name));
+                return Err(
+                    Error::config(format!("unknown action '{name}' in the keymap")).field(name),
+                );
             };
             for k in keys {
                 let key = Key::parse(k)
@@ -260,6 +272,11 @@ mod tests {
         let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
         assert_eq!(k.action(&q), None);
         std::fs::write(&p, "launch = [\"z\"]\n").unwrap();
-        assert!(Keymap::load(Some(&p)).unwrap_err().message.contains("launch"));
+        assert!(
+            Keymap::load(Some(&p))
+                .unwrap_err()
+                .message
+                .contains("launch")
+        );
     }
 }

@@ -38,7 +38,9 @@ pub struct Picker {
     pinned: Vec<Entry>,
 }
 
-const DATA_EXT: [&str; 10] = ["csv", "tsv", "txt", "gz", "parquet", "pq", "json", "ndjson", "jsonl", "arrow"];
+const DATA_EXT: [&str; 10] = [
+    "csv", "tsv", "txt", "gz", "parquet", "pq", "json", "ndjson", "jsonl", "arrow",
+];
 
 impl Picker {
     pub fn new(start: Option<PathBuf>, recent: &Recent, project: Option<&Project>) -> Result<Self> {
@@ -84,11 +86,19 @@ impl Picker {
                 continue;
             }
             if path.is_dir() {
-                dirs.push(Entry { label: format!("{name}/"), path, kind: EntryKind::Dir });
+                dirs.push(Entry {
+                    label: format!("{name}/"),
+                    path,
+                    kind: EntryKind::Dir,
+                });
             } else {
                 let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
                 if DATA_EXT.contains(&ext.as_str()) {
-                    files.push(Entry { label: name, path, kind: EntryKind::File });
+                    files.push(Entry {
+                        label: name,
+                        path,
+                        kind: EntryKind::File,
+                    });
                 }
             }
         }
@@ -96,7 +106,11 @@ impl Picker {
         files.sort_by(|a, b| a.label.cmp(&b.label));
         let mut entries = self.pinned.clone();
         if let Some(parent) = dir.parent() {
-            entries.push(Entry { label: "../".into(), path: parent.to_owned(), kind: EntryKind::Parent });
+            entries.push(Entry {
+                label: "../".into(),
+                path: parent.to_owned(),
+                kind: EntryKind::Parent,
+            });
         }
         entries.extend(dirs);
         entries.extend(files);
@@ -121,7 +135,9 @@ impl Picker {
 
     /// Enter on the selection: a file is returned to open; a folder is entered.
     pub fn enter(&mut self) -> Result<Option<PathBuf>> {
-        let Some(e) = self.entries.get(self.selected).cloned() else { return Ok(None) };
+        let Some(e) = self.entries.get(self.selected).cloned() else {
+            return Ok(None);
+        };
         match e.kind {
             EntryKind::Dir | EntryKind::Parent => {
                 self.selected = self.pinned.len();
@@ -158,11 +174,16 @@ impl Picker {
             .collect();
         let block = Block::default()
             .borders(Borders::ALL)
-            .title(Span::styled(format!(" Open: {} ", self.dir.display()), theme.style("title")))
+            .title(Span::styled(
+                format!(" Open: {} ", self.dir.display()),
+                theme.style("title"),
+            ))
             .title_bottom(" Enter open · Backspace parent folder · Esc close ")
             .style(theme.style("dialog"))
             .border_style(theme.style("border.focus"));
-        let list = List::new(items).block(block).highlight_style(theme.style("selection"));
+        let list = List::new(items)
+            .block(block)
+            .highlight_style(theme.style("selection"));
         let mut state = ListState::default().with_selected(Some(self.selected));
         f.render_stateful_widget(list, area, &mut state);
     }

@@ -18,7 +18,10 @@ use crate::error::{Error, Result, toml_error};
 pub const BUILTIN: [(&str, &str); 3] = [
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
 ];
 
 /// How many colours the terminal shows.
@@ -42,7 +45,11 @@ impl ColorDepth {
             return Self::TrueColor;
         }
         let term = var("TERM");
-        if term.contains("256") || term.contains("direct") || term.contains("kitty") || term.contains("alacritty") {
+        if term.contains("256")
+            || term.contains("direct")
+            || term.contains("kitty")
+            || term.contains("alacritty")
+        {
             Self::Ansi256
         } else {
             Self::Ansi16
@@ -114,10 +121,9 @@ impl Theme {
                 }
                 continue;
             }
-            let r: RoleSpec = value
-                .clone()
-                .try_into()
-                .map_err(|e: toml::de::Error| Error::config(format!("theme '{name}', role '{role}': {}", e.message())))?;
+            let r: RoleSpec = value.clone().try_into().map_err(|e: toml::de::Error| {
+                Error::config(format!("theme '{name}', role '{role}': {}", e.message()))
+            })?;
             roles.insert(role.clone(), style_of(&r, depth)?);
         }
         if series.is_empty() {
@@ -183,8 +189,11 @@ fn style_of(r: &RoleSpec, depth: ColorDepth) -> Result<Style> {
 }
 
 fn parse_color(s: &str) -> Result<Color> {
-    s.parse::<Color>()
-        .map_err(|_| Error::config(format!("'{s}' is not a colour (use #rrggbb, a name, or 0-255)")))
+    s.parse::<Color>().map_err(|_| {
+        Error::config(format!(
+            "'{s}' is not a colour (use #rrggbb, a name, or 0-255)"
+        ))
+    })
 }
 
 /// Lower a colour to what the terminal shows.
@@ -218,7 +227,11 @@ pub fn rgb_to_256(r: u8, g: u8, b: u8) -> u8 {
     };
     let grey_level = ((i32::from(r) + i32::from(g) + i32::from(b)) / 3 - 8).clamp(0, 230) / 10;
     let grey = 232 + grey_level as u8;
-    if dist(index_to_rgb(grey)) < dist(index_to_rgb(cube)) { grey } else { cube }
+    if dist(index_to_rgb(grey)) < dist(index_to_rgb(cube)) {
+        grey
+    } else {
+        cube
+    }
 }
 
 fn index_to_rgb(i: u8) -> (u8, u8, u8) {
@@ -226,7 +239,11 @@ fn index_to_rgb(i: u8) -> (u8, u8, u8) {
     match i {
         16..=231 => {
             let i = i - 16;
-            (STEPS[(i / 36) as usize], STEPS[(i / 6 % 6) as usize], STEPS[(i % 6) as usize])
+            (
+                STEPS[(i / 36) as usize],
+                STEPS[(i / 6 % 6) as usize],
+                STEPS[(i % 6) as usize],
+            )
         }
         232..=255 => {
             let v = 8 + 10 * (i - 232);
@@ -273,14 +290,24 @@ mod tests {
     #[test]
     fn builtin_themes_parse_and_lower() {
         for (name, _) in BUILTIN {
-            for depth in [ColorDepth::TrueColor, ColorDepth::Ansi256, ColorDepth::Ansi16, ColorDepth::None] {
+            for depth in [
+                ColorDepth::TrueColor,
+                ColorDepth::Ansi256,
+                ColorDepth::Ansi16,
+                ColorDepth::None,
+            ] {
                 let t = Theme::load(name, None, depth).unwrap();
                 let sel = t.style("selection");
                 match depth {
                     ColorDepth::Ansi256 => assert!(!matches!(sel.bg, Some(Color::Rgb(..)))),
-                    ColorDepth::Ansi16 => assert!(!matches!(sel.bg, Some(Color::Rgb(..) | Color::Indexed(_)))),
+                    ColorDepth::Ansi16 => {
+                        assert!(!matches!(sel.bg, Some(Color::Rgb(..) | Color::Indexed(_))))
+                    }
                     ColorDepth::None => {
-                        assert!(sel.add_modifier.contains(Modifier::REVERSED), "{name}: selection visible without colour");
+                        assert!(
+                            sel.add_modifier.contains(Modifier::REVERSED),
+                            "{name}: selection visible without colour"
+                        );
                         assert!(matches!(sel.fg, None | Some(Color::Reset)));
                     }
                     ColorDepth::TrueColor => {}

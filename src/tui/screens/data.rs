@@ -125,7 +125,9 @@ impl DataScreen {
 
     /// The frame being shown: sorted view or file order.
     pub fn frame(&self) -> Option<&DataFrame> {
-        self.sorted.as_ref().or(self.loaded.as_ref().map(|l| &l.frame))
+        self.sorted
+            .as_ref()
+            .or(self.loaded.as_ref().map(|l| &l.frame))
     }
 
     fn start_job(&mut self, stage: &str) -> (u64, CancelToken) {
@@ -203,7 +205,10 @@ impl DataScreen {
                 }
             }
             JobMsg::Preview(Ok(l)) => {
-                self.status = format!("showing the first {} rows while the whole file loads", l.frame.height());
+                self.status = format!(
+                    "showing the first {} rows while the whole file loads",
+                    l.frame.height()
+                );
                 self.loaded = Some(l);
             }
             JobMsg::Loaded(Ok(l)) => {
@@ -240,10 +245,17 @@ impl DataScreen {
                         self.row = r;
                         self.status = format!("match in row {}", r + 1);
                     }
-                    None => self.status = format!("no match for '{}'", self.search.clone().unwrap_or_default()),
+                    None => {
+                        self.status =
+                            format!("no match for '{}'", self.search.clone().unwrap_or_default())
+                    }
                 }
             }
-            JobMsg::Preview(Err(e)) | JobMsg::Loaded(Err(e)) | JobMsg::Profiled(Err(e)) | JobMsg::Sorted(Err(e)) | JobMsg::Found(Err(e)) => {
+            JobMsg::Preview(Err(e))
+            | JobMsg::Loaded(Err(e))
+            | JobMsg::Profiled(Err(e))
+            | JobMsg::Sorted(Err(e))
+            | JobMsg::Found(Err(e)) => {
                 self.job = None;
                 if e.kind == crate::error::ErrorKind::Cancelled {
                     self.status = "cancelled".into();
@@ -294,7 +306,9 @@ impl DataScreen {
                 let n = self.checks.as_ref().map_or(0, Vec::len);
                 self.check = (self.check + 1).min(n.saturating_sub(1));
             }
-            (Pane::Columns, Action::Up) | (_, Action::Left) => self.col = self.col.saturating_sub(1),
+            (Pane::Columns, Action::Up) | (_, Action::Left) => {
+                self.col = self.col.saturating_sub(1)
+            }
             (Pane::Columns, Action::Down) | (_, Action::Right) => self.col += 1,
             (_, Action::Up) => self.row = self.row.saturating_sub(1),
             (_, Action::Down) => self.row += 1,
@@ -303,7 +317,9 @@ impl DataScreen {
             (_, Action::Top) => self.row = 0,
             (_, Action::Bottom) => self.row = self.rows().saturating_sub(1),
             (_, Action::Sort) => self.start_sort(),
-            (_, Action::Search) => self.input = Some((InputKind::Search, self.search.clone().unwrap_or_default())),
+            (_, Action::Search) => {
+                self.input = Some((InputKind::Search, self.search.clone().unwrap_or_default()))
+            }
             (_, Action::Jump) => self.input = Some((InputKind::Jump, String::new())),
             (_, Action::SearchNext) => self.start_search(),
             (_, Action::Cancel) => {
@@ -320,13 +336,21 @@ impl DataScreen {
 
     /// A key while a text field has focus.
     pub fn type_key(&mut self, key: KeyEvent) {
-        let Some((kind, text)) = &mut self.input else { return };
+        let Some((kind, text)) = &mut self.input else {
+            return;
+        };
         match key.code {
             KeyCode::Esc => self.input = None,
             KeyCode::Backspace => {
                 text.pop();
             }
-            KeyCode::Char(c) if !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => text.push(c),
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
+            {
+                text.push(c)
+            }
             KeyCode::Enter => {
                 let (kind, text) = (*kind, text.clone());
                 self.input = None;
@@ -368,7 +392,14 @@ impl DataScreen {
         };
         let df = l.frame.clone();
         let name = df.get_column_names()[col].to_string();
-        self.status = format!("sorted by '{name}' {}", if descending { "descending" } else { "ascending" });
+        self.status = format!(
+            "sorted by '{name}' {}",
+            if descending {
+                "descending"
+            } else {
+                "ascending"
+            }
+        );
         let (id, _) = self.start_job("sorting");
         let tx = self.tx.clone();
         let _ = run_in_background(
@@ -385,18 +416,31 @@ impl DataScreen {
     }
 
     fn start_search(&mut self) {
-        let (Some(df), Some(q)) = (self.frame().cloned(), self.search.clone()) else { return };
+        let (Some(df), Some(q)) = (self.frame().cloned(), self.search.clone()) else {
+            return;
+        };
         let from = self.row + 1;
         let (id, cancel) = self.start_job(&format!("searching for '{q}'"));
         let tx = self.tx.clone();
-        let _ = run_in_background("search", move || find(&df, &q, from, &cancel), move |r| {
-            Self::send(&tx, id, JobMsg::Found(r));
-        });
+        let _ = run_in_background(
+            "search",
+            move || find(&df, &q, from, &cancel),
+            move |r| {
+                Self::send(&tx, id, JobMsg::Found(r));
+            },
+        );
     }
 }
 
 /// The background load: preview, whole file, profile, checks.
-fn load_job(tx: &Sender<Event>, id: u64, path: &Path, options: &LoadOptions, schema: Option<&Path>, cancel: &CancelToken) -> Result<()> {
+fn load_job(
+    tx: &Sender<Event>,
+    id: u64,
+    path: &Path,
+    options: &LoadOptions,
+    schema: Option<&Path>,
+    cancel: &CancelToken,
+) -> Result<()> {
     let send = |m: JobMsg| DataScreen::send(tx, id, m);
     let mut preview = data::preview(path, options, PREVIEW_ROWS)?;
     let loaded = if preview.frame.height() < PREVIEW_ROWS {
@@ -406,16 +450,22 @@ fn load_job(tx: &Sender<Event>, id: u64, path: &Path, options: &LoadOptions, sch
     } else {
         send(JobMsg::Preview(Ok(preview)));
         cancel.check()?;
-        send(JobMsg::Progress(JobUpdate { stage: "reading the whole file".into(), fraction: None }));
+        send(JobMsg::Progress(JobUpdate {
+            stage: "reading the whole file".into(),
+            fraction: None,
+        }));
         data::load(path, options)?
     };
     cancel.check()?;
     let frame = loaded.frame.clone();
     send(JobMsg::Loaded(Ok(loaded)));
     let ptx = tx.clone();
-    let progress = Throttled::new(ChannelProgress::new(ptx, move |u| Event::Job(id, JobMsg::Progress(u))));
+    let progress = Throttled::new(ChannelProgress::new(ptx, move |u| {
+        Event::Job(id, JobMsg::Progress(u))
+    }));
     let profile = data::profile(&frame, cancel, &progress)?;
-    let checks = schema.map(|s| Schema::load(s).map(|schema| data::validate(&frame, &profile, &schema)));
+    let checks =
+        schema.map(|s| Schema::load(s).map(|schema| data::validate(&frame, &profile, &schema)));
     send(JobMsg::Profiled(Ok((profile, checks))));
     Ok(())
 }

@@ -4,7 +4,10 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Cell, Gauge, List, ListItem, ListState, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{
+    Bar, BarChart, BarGroup, Block, Borders, Cell, Gauge, List, ListItem, ListState, Paragraph,
+    Row, Table, TableState, Wrap,
+};
 
 use super::{DataScreen, InputKind, Pane};
 use crate::cli::data::cell_text;
@@ -17,20 +20,29 @@ const MAX_CELL: usize = 24;
 
 impl DataScreen {
     pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme) {
-        let [info, main, bottom] = Layout::vertical([Constraint::Length(2), Constraint::Min(8), Constraint::Length(1)]).areas(area);
+        let [info, main, bottom] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Min(8),
+            Constraint::Length(1),
+        ])
+        .areas(area);
         self.render_info(f, info, theme);
-        let [left, right] = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(main);
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)])
+                .areas(main);
         let left = match &self.checks {
             Some(c) => {
                 let h = (c.len() as u16 + 2).min(left.height / 3).max(3);
-                let [t, k] = Layout::vertical([Constraint::Min(5), Constraint::Length(h)]).areas(left);
+                let [t, k] =
+                    Layout::vertical([Constraint::Min(5), Constraint::Length(h)]).areas(left);
                 self.render_checks(f, k, theme);
                 t
             }
             None => left,
         };
         self.render_table(f, left, theme);
-        let [cols, detail] = Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(right);
+        let [cols, detail] =
+            Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(right);
         self.render_columns(f, cols, theme);
         self.render_detail(f, detail, theme);
         self.render_bottom(f, bottom, theme);
@@ -46,13 +58,21 @@ impl DataScreen {
 
     fn render_info(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         let mut lines = Vec::new();
-        let path = if self.path.is_some() { self.shown_path.clone() } else { "no file open".to_owned() };
+        let path = if self.path.is_some() {
+            self.shown_path.clone()
+        } else {
+            "no file open".to_owned()
+        };
         let mut first = vec![Span::styled(path, theme.style("header"))];
         if let Some(l) = &self.loaded {
             let (h, w) = l.frame.shape();
             let mut what = format!("  {} · {h} rows × {w} columns", l.format);
             if let Some(d) = &l.dialect {
-                what.push_str(&format!(" · {} · delimiter {:?}", d.encoding.label(), d.delimiter as char));
+                what.push_str(&format!(
+                    " · {} · delimiter {:?}",
+                    d.encoding.label(),
+                    d.delimiter as char
+                ));
             }
             if !l.complete {
                 what.push_str(" · first rows only");
@@ -62,10 +82,19 @@ impl DataScreen {
         lines.push(Line::from(first));
         let second = match &self.profile {
             Some(p) => Line::from(vec![
-                Span::styled(format!("{} in memory · {} duplicate rows · ", human_bytes(p.memory_bytes), p.duplicate_rows), theme.style("dim")),
+                Span::styled(
+                    format!(
+                        "{} in memory · {} duplicate rows · ",
+                        human_bytes(p.memory_bytes),
+                        p.duplicate_rows
+                    ),
+                    theme.style("dim"),
+                ),
                 Span::styled(truncate(&p.fingerprint, 30), theme.style("dim")),
             ]),
-            None if self.path.is_none() && !self.sources.is_empty() => Line::styled("open a source of the project with o", theme.style("dim")),
+            None if self.path.is_none() && !self.sources.is_empty() => {
+                Line::styled("open a source of the project with o", theme.style("dim"))
+            }
             None => Line::styled("profiling…", theme.style("dim")),
         };
         lines.push(second);
@@ -76,7 +105,9 @@ impl DataScreen {
         let title = match self.sort {
             Some((c, desc)) => format!(
                 "Rows · sorted by {} {}",
-                self.frame().map(|d| d.get_column_names()[c].to_string()).unwrap_or_default(),
+                self.frame()
+                    .map(|d| d.get_column_names()[c].to_string())
+                    .unwrap_or_default(),
                 if desc { "↓" } else { "↑" }
             ),
             None => "Rows".to_owned(),
@@ -101,7 +132,10 @@ impl DataScreen {
         let names = df.get_column_names();
         let width_of = |c: usize| -> u16 {
             let head = names[c].chars().count();
-            let body = (offset..end).map(|r| cell_text(df, c, r).chars().count()).max().unwrap_or(0);
+            let body = (offset..end)
+                .map(|r| cell_text(df, c, r).chars().count())
+                .max()
+                .unwrap_or(0);
             head.max(body).clamp(3, MAX_CELL) as u16
         };
         let row_no_w = (end.max(1)).to_string().len() as u16;
@@ -125,8 +159,13 @@ impl DataScreen {
         };
         let mut header = vec![Cell::from("#").style(theme.style("dim"))];
         header.extend(visible.iter().map(|(c, _)| {
-            let style = if *c == self.col { theme.style("selection.column") } else { theme.style("header") };
-            Cell::from(truncate(names[*c].as_str(), MAX_CELL)).style(theme.style("header").patch(style))
+            let style = if *c == self.col {
+                theme.style("selection.column")
+            } else {
+                theme.style("header")
+            };
+            Cell::from(truncate(names[*c].as_str(), MAX_CELL))
+                .style(theme.style("header").patch(style))
         }));
         let rows: Vec<Row> = (offset..end)
             .map(|r| {
@@ -134,7 +173,11 @@ impl DataScreen {
                 cells.extend(visible.iter().map(|(c, _)| {
                     let text = truncate(&cell_text(df, *c, r), MAX_CELL);
                     let cell = Cell::from(text);
-                    if *c == self.col { cell.style(theme.style("selection.column")) } else { cell }
+                    if *c == self.col {
+                        cell.style(theme.style("selection.column"))
+                    } else {
+                        cell
+                    }
                 }));
                 Row::new(cells)
             })
@@ -153,7 +196,11 @@ impl DataScreen {
     fn column_profile(&self) -> Option<&ColumnProfile> {
         let df = self.frame()?;
         let name = df.get_column_names().get(self.col)?.to_string();
-        self.profile.as_ref()?.column_profiles.iter().find(|c| c.name == name)
+        self.profile
+            .as_ref()?
+            .column_profiles
+            .iter()
+            .find(|c| c.name == name)
     }
 
     fn render_columns(&self, f: &mut Frame, area: Rect, theme: &Theme) {
@@ -181,7 +228,9 @@ impl DataScreen {
                 ]))
             })
             .collect();
-        let list = List::new(items).block(block).highlight_style(theme.style("selection"));
+        let list = List::new(items)
+            .block(block)
+            .highlight_style(theme.style("selection"));
         let mut state = ListState::default().with_selected(Some(self.col));
         f.render_stateful_widget(list, area, &mut state);
     }
@@ -192,21 +241,44 @@ impl DataScreen {
             .title(Span::styled(" Profile ", theme.style("title")))
             .border_style(theme.style("border"));
         let Some(p) = self.column_profile() else {
-            let msg = if self.job.is_some() { "profiling…" } else { "" };
-            f.render_widget(Paragraph::new(msg).style(theme.style("dim")).block(block), area);
+            let msg = if self.job.is_some() {
+                "profiling…"
+            } else {
+                ""
+            };
+            f.render_widget(
+                Paragraph::new(msg).style(theme.style("dim")).block(block),
+                area,
+            );
             return;
         };
         let inner = block.inner(area);
         f.render_widget(block, area);
         let mut lines = vec![Line::from(vec![
             Span::styled(format!("{} ", p.name), theme.style("header")),
-            Span::styled(format!("{} ({})", p.logical_type, p.dtype), theme.style("dim")),
+            Span::styled(
+                format!("{} ({})", p.logical_type, p.dtype),
+                theme.style("dim"),
+            ),
         ])];
-        lines.push(Line::raw(format!("count {}  nulls {} ({:.1}%)  distinct {}", p.count, p.nulls, p.null_pct, p.distinct)));
+        lines.push(Line::raw(format!(
+            "count {}  nulls {} ({:.1}%)  distinct {}",
+            p.count, p.nulls, p.null_pct, p.distinct
+        )));
         if let Some(n) = &p.numeric {
             let o = |v: Option<f64>| v.map(num).unwrap_or_else(|| "–".into());
-            lines.push(Line::raw(format!("min {}  max {}  mean {}  std {}", o(n.min), o(n.max), o(n.mean), o(n.std))));
-            let q: Vec<String> = n.quantiles.iter().map(|(q, v)| format!("p{} {}", (q * 100.0).round(), num(*v))).collect();
+            lines.push(Line::raw(format!(
+                "min {}  max {}  mean {}  std {}",
+                o(n.min),
+                o(n.max),
+                o(n.mean),
+                o(n.std)
+            )));
+            let q: Vec<String> = n
+                .quantiles
+                .iter()
+                .map(|(q, v)| format!("p{} {}", (q * 100.0).round(), num(*v)))
+                .collect();
             lines.push(Line::raw(q.join("  ")));
             lines.push(Line::raw(format!("zeros {}  NaN {}", n.zeros, n.nan)));
         }
@@ -217,29 +289,62 @@ impl DataScreen {
         let w = inner.width.max(1) as usize;
         let wrapped: usize = lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum();
         let text_h = (wrapped as u16).min(inner.height);
-        let [text, chart] = Layout::vertical([Constraint::Length(text_h), Constraint::Min(0)]).areas(inner);
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).style(theme.style("text")), text);
+        let [text, chart] =
+            Layout::vertical([Constraint::Length(text_h), Constraint::Min(0)]).areas(inner);
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: true })
+                .style(theme.style("text")),
+            text,
+        );
         if chart.height < 3 {
             return;
         }
         if let Some(h) = p.numeric.as_ref().and_then(|n| n.histogram.as_ref()) {
             // Merge bins pairwise when the pane is too narrow for 20 bars.
-            let per = if chart.width as usize >= h.counts.len() * 2 { 1 } else { 2 };
+            let per = if chart.width as usize >= h.counts.len() * 2 {
+                1
+            } else {
+                2
+            };
             let bars: Vec<Bar> = h
                 .counts
                 .chunks(per)
-                .map(|c| Bar::default().value(c.iter().sum()).text_value(String::new()).style(theme.series(0)))
+                .map(|c| {
+                    Bar::default()
+                        .value(c.iter().sum())
+                        .text_value(String::new())
+                        .style(theme.series(0))
+                })
                 .collect();
-            let bar_w = ((chart.width as usize / bars.len().max(1)).saturating_sub(1)).max(1) as u16;
-            let title = Line::styled(format!("histogram {} … {}", num(h.edges[0]), num(h.edges[h.edges.len() - 1])), theme.style("dim"));
-            let chart_w = BarChart::default().data(BarGroup::default().bars(&bars)).bar_width(bar_w).bar_gap(1).block(Block::default().title(title));
+            let bar_w =
+                ((chart.width as usize / bars.len().max(1)).saturating_sub(1)).max(1) as u16;
+            let title = Line::styled(
+                format!(
+                    "histogram {} … {}",
+                    num(h.edges[0]),
+                    num(h.edges[h.edges.len() - 1])
+                ),
+                theme.style("dim"),
+            );
+            let chart_w = BarChart::default()
+                .data(BarGroup::default().bars(&bars))
+                .bar_width(bar_w)
+                .bar_gap(1)
+                .block(Block::default().title(title));
             f.render_widget(chart_w, chart);
         } else if let Some(top) = &p.top {
             let bars: Vec<Bar> = top
                 .values
                 .iter()
                 .take(chart.height as usize)
-                .map(|(v, c)| Bar::default().value(*c).label(Line::raw(truncate(v, 12))).style(theme.series(1)).value_style(theme.style("dim")))
+                .map(|(v, c)| {
+                    Bar::default()
+                        .value(*c)
+                        .label(Line::raw(truncate(v, 12)))
+                        .style(theme.series(1))
+                        .value_style(theme.style("dim"))
+                })
                 .collect();
             let chart_w = BarChart::default()
                 .direction(ratatui::layout::Direction::Horizontal)
@@ -257,16 +362,30 @@ impl DataScreen {
         let items: Vec<ListItem> = checks
             .iter()
             .map(|c| {
-                let (mark, role) = if c.passed { ("PASS", "status.ok") } else { ("FAIL", "status.error") };
+                let (mark, role) = if c.passed {
+                    ("PASS", "status.ok")
+                } else {
+                    ("FAIL", "status.error")
+                };
                 ListItem::new(Line::from(vec![
                     Span::styled(format!("{mark} "), theme.style(role)),
                     Span::raw(c.check.clone()),
-                    Span::styled(if c.detail.is_empty() { String::new() } else { format!("  {}", c.detail) }, theme.style("dim")),
+                    Span::styled(
+                        if c.detail.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  {}", c.detail)
+                        },
+                        theme.style("dim"),
+                    ),
                 ]))
             })
             .collect();
-        let list = List::new(items).block(self.block(&title, Pane::Checks, theme)).highlight_style(theme.style("selection"));
-        let mut state = ListState::default().with_selected((self.focus == Pane::Checks).then_some(self.check));
+        let list = List::new(items)
+            .block(self.block(&title, Pane::Checks, theme))
+            .highlight_style(theme.style("selection"));
+        let mut state =
+            ListState::default().with_selected((self.focus == Pane::Checks).then_some(self.check));
         f.render_stateful_widget(list, area, &mut state);
     }
 
@@ -276,14 +395,20 @@ impl DataScreen {
                 InputKind::Search => "search: ",
                 InputKind::Jump => "go to row: ",
             };
-            let line = Line::from(vec![Span::styled(label, theme.style("header")), Span::raw(format!("{text}▏"))]);
+            let line = Line::from(vec![
+                Span::styled(label, theme.style("header")),
+                Span::raw(format!("{text}▏")),
+            ]);
             f.render_widget(Paragraph::new(line), area);
             return;
         }
         if let Some(j) = &self.job {
             let secs = j.started.elapsed().as_secs_f64();
             let label = format!("{} · {secs:.1}s", j.stage);
-            let gauge = Gauge::default().gauge_style(theme.style("gauge")).ratio(j.fraction.unwrap_or(0.0).clamp(0.0, 1.0)).label(label);
+            let gauge = Gauge::default()
+                .gauge_style(theme.style("gauge"))
+                .ratio(j.fraction.unwrap_or(0.0).clamp(0.0, 1.0))
+                .label(label);
             f.render_widget(gauge, area);
             return;
         }
@@ -294,6 +419,12 @@ impl DataScreen {
         } else {
             "dim"
         };
-        f.render_widget(Paragraph::new(Span::styled(self.status.clone(), theme.style(role).patch(Style::default()))), area);
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                self.status.clone(),
+                theme.style(role).patch(Style::default()),
+            )),
+            area,
+        );
     }
 }
