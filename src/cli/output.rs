@@ -97,7 +97,7 @@ pub fn num(v: f64) -> String {
         return format!("{v:.0}");
     }
     let a = v.abs();
-    if a >= 1e6 || a < 1e-3 {
+    if !(1e-3..1e6).contains(&a) {
         format!("{v:.3e}")
     } else if a >= 100.0 {
         format!("{v:.2}")
