@@ -40,7 +40,11 @@ fn main() {
         .find(|a| !a.starts_with('-'))
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("../peer-bench/data/maint_1m.csv"));
-    assert!(path.is_file(), "no input file {}: run ../shared/peer-bench's gen_data.py first", path.display());
+    assert!(
+        path.is_file(),
+        "no input file {}: run ../shared/peer-bench's gen_data.py first",
+        path.display()
+    );
     let opts = LoadOptions::default();
     let theme = Theme::load("dark", None, ColorDepth::Ansi256).unwrap();
     let reps = 3;
@@ -96,12 +100,32 @@ fn main() {
 
     let peak = peak_rss_bytes();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!("input            {} ({} rows × {} columns)", path.display(), profile.rows, profile.columns);
-    println!("first screen     {:8.1} ms   (preview of {} rows + one 160×48 frame; median of {reps})", ms(median(first.clone())), lathe::tui::screens::data::PREVIEW_ROWS);
+    println!(
+        "input            {} ({} rows × {} columns)",
+        path.display(),
+        profile.rows,
+        profile.columns
+    );
+    println!(
+        "first screen     {:8.1} ms   (preview of {} rows + one 160×48 frame; median of {reps})",
+        ms(median(first.clone())),
+        lathe::tui::screens::data::PREVIEW_ROWS
+    );
     println!("whole load       {:8.1} ms", ms(median(loads.clone())));
-    println!("full profile     {:8.1} ms   (load + statistics + fingerprint; median of {reps})", ms(median(fulls.clone())));
-    println!("frame render     {:8.2} ms   (160×48, 1M rows, median of 50)", ms(median(frames.clone())));
-    println!("peak memory      {:8.1} MiB  (frame {:.1} MiB, ratio {:.2})", peak as f64 / 1048576.0, frame_bytes as f64 / 1048576.0, peak as f64 / frame_bytes as f64);
+    println!(
+        "full profile     {:8.1} ms   (load + statistics + fingerprint; median of {reps})",
+        ms(median(fulls.clone()))
+    );
+    println!(
+        "frame render     {:8.2} ms   (160×48, 1M rows, median of 50)",
+        ms(median(frames.clone()))
+    );
+    println!(
+        "peak memory      {:8.1} MiB  (frame {:.1} MiB, ratio {:.2})",
+        peak as f64 / 1048576.0,
+        frame_bytes as f64 / 1048576.0,
+        peak as f64 / frame_bytes as f64
+    );
     println!("fingerprint      {}", profile.fingerprint);
     println!(
         "BENCH_JSON {{\"first_screen_ms\":{:.1},\"load_ms\":{:.1},\"full_profile_ms\":{:.1},\"frame_ms\":{:.3},\"peak_rss_mib\":{:.1},\"frame_mib\":{:.1}}}",

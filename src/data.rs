@@ -4,6 +4,7 @@
 //! Boundary: this module takes paths and options and returns frames,
 //! profiles and verdicts. It knows nothing about terminals or the command line.
 
+pub mod charts;
 pub mod fingerprint;
 pub mod format;
 pub mod load;

@@ -471,3 +471,37 @@ fn user_folders_come_from_the_environment() {
     // Opening the project copy made its state folder there, not in sample-data.
     assert!(sb.project().join(".lathe/state.toml").is_file());
 }
+
+#[test]
+fn profile_writes_svg_charts_with_the_embedded_font() {
+    let sb = Sandbox::sample();
+    let charts = sb.path().join("charts");
+    let out = sb
+        .lathe()
+        .args(["data", "profile", STABLE, "--charts"])
+        .arg(&charts)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    // A numeric column gets a histogram: one filled bar per non-empty bin.
+    let svg = std::fs::read_to_string(charts.join("06-air_temp_k.svg")).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..80.min(svg.len())]);
+    assert!(svg.contains("air_temp_k:"), "caption names the column");
+    let bars = svg.matches("<rect").count();
+    assert!(
+        bars >= 15,
+        "expected the histogram's bars, found {bars} rects"
+    );
+    // A text column gets its most frequent values as labelled bars.
+    let svg = std::fs::read_to_string(charts.join("04-machine_type.svg")).unwrap();
+    let labels: Vec<&str> = svg
+        .split("</text>")
+        .filter_map(|t| t.rsplit('>').next())
+        .map(str::trim)
+        .collect();
+    for v in ["L", "M", "H"] {
+        assert!(labels.contains(&v), "label {v} missing from {labels:?}");
+    }
+    // The timestamp column has no chart.
+    assert!(!charts.join("02-timestamp.svg").exists());
+}

@@ -30,6 +30,9 @@ pub struct ProfileArgs {
     /// Print JSON (schema documented in the README) instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Also write each column's chart (histogram or top values) as SVG into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub charts: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -154,6 +157,9 @@ fn profile(cli: &Cli, a: &ProfileArgs) -> Result<i32> {
     let input = resolve(cli, &a.file, &a.read)?;
     let loaded = load(&input)?;
     let profile = run_profile(&loaded)?;
+    if let Some(dir) = &a.charts {
+        write_charts(dir, &profile)?;
+    }
     if a.json {
         let doc = ProfileJson {
             lathe_json: JSON_VERSION,
@@ -167,6 +173,31 @@ fn profile(cli: &Cli, a: &ProfileArgs) -> Result<i32> {
     }
     print!("{}", profile_text(&input.path, &loaded, &profile));
     Ok(0)
+}
+
+/// One SVG per column that has a chart: `NN-name.svg`, numbered in column order.
+fn write_charts(dir: &Path, profile: &Profile) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+    for (i, c) in profile.column_profiles.iter().enumerate() {
+        let Some(svg) = data::charts::column_svg(c)? else {
+            continue;
+        };
+        let safe: String = c
+            .name
+            .chars()
+            .map(|ch| {
+                if ch.is_alphanumeric() || ch == '-' || ch == '_' {
+                    ch
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let path = dir.join(format!("{:02}-{safe}.svg", i + 1));
+        crate::config::write_atomic(&path, svg.as_bytes())?;
+    }
+    eprintln!("charts written to {}", dir.display());
+    Ok(())
 }
 
 fn to_json<T: Serialize>(v: &T) -> Result<String> {
