@@ -200,33 +200,11 @@ fn column_checks(df: &DataFrame, rule: &ColumnRule, p: &ColumnProfile, out: &mut
             format!("{repeats} repeated values"),
         ));
     }
-    let stats = p.numeric.as_ref();
-    let (found_min, found_max) = (stats.and_then(|s| s.min), stats.and_then(|s| s.max));
     if let Some(min) = rule.min {
-        let (ok, detail) = match found_min {
-            Some(v) => (v >= min, format!("min {}", fmt_num(v))),
-            None if stats.is_none() => (false, format!("not numeric ({})", p.logical_type)),
-            None => (true, "no values".to_owned()),
-        };
-        out.push(check(
-            format!("{name}: >= {}", fmt_num(min)),
-            col,
-            ok,
-            detail,
-        ));
+        out.push(bound_check(p, ">=", min, |s| s.min));
     }
     if let Some(max) = rule.max {
-        let (ok, detail) = match found_max {
-            Some(v) => (v <= max, format!("max {}", fmt_num(v))),
-            None if stats.is_none() => (false, format!("not numeric ({})", p.logical_type)),
-            None => (true, "no values".to_owned()),
-        };
-        out.push(check(
-            format!("{name}: <= {}", fmt_num(max)),
-            col,
-            ok,
-            detail,
-        ));
+        out.push(bound_check(p, "<=", max, |s| s.max));
     }
     if let Some(allowed) = &rule.allowed {
         let bad = disallowed(df, name, allowed);
@@ -242,6 +220,30 @@ fn column_checks(df: &DataFrame, rule: &ColumnRule, p: &ColumnProfile, out: &mut
             detail,
         ));
     }
+}
+
+/// `column >= bound` or `column <= bound` against the profiled min or max.
+fn bound_check(
+    p: &ColumnProfile,
+    op: &str,
+    bound: f64,
+    found: impl Fn(&crate::data::profile::NumericStats) -> Option<f64>,
+) -> CheckResult {
+    let (passed, detail) = match p.numeric.as_ref().map(|s| (found(s), s)) {
+        Some((Some(v), _)) => {
+            let ok = if op == ">=" { v >= bound } else { v <= bound };
+            let which = if op == ">=" { "min" } else { "max" };
+            (ok, format!("{which} {}", fmt_num(v)))
+        }
+        Some((None, _)) => (true, "no values".to_owned()),
+        None => (false, format!("not numeric ({})", p.logical_type)),
+    };
+    check(
+        format!("{}: {op} {}", p.name, fmt_num(bound)),
+        Some(&p.name),
+        passed,
+        detail,
+    )
 }
 
 /// Count values of `name` outside `allowed`, with up to three examples.

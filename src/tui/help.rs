@@ -37,7 +37,7 @@ pub fn render(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
     let per_col = (inner.height as usize).max(1);
     let n_cols = entries.len().div_ceil(per_col).max(1);
     // Each column as wide as its longest line; the last takes what is left.
-    let mut cols = Vec::with_capacity(n_cols);
+    let right = inner.x + inner.width;
     let mut x = inner.x;
     for (i, chunk) in entries.chunks(per_col).enumerate() {
         let key_w = chunk
@@ -51,22 +51,13 @@ pub fn render(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
             .map(|(_, w)| key_w + w.chars().count() + 3)
             .max()
             .unwrap_or(0) as u16;
-        let right = inner.x + inner.width;
         let w = if i + 1 == n_cols {
             right.saturating_sub(x)
         } else {
             want.min(right.saturating_sub(x))
         };
-        cols.push(Rect::new(x, inner.y, w, inner.height));
+        let rect = Rect::new(x, inner.y, w, inner.height);
         x = x.saturating_add(w).min(right);
-    }
-    for (chunk, rect) in entries.chunks(per_col).zip(cols.iter()) {
-        let key_w = chunk
-            .iter()
-            .map(|(k, _)| k.chars().count())
-            .max()
-            .unwrap_or(0)
-            .min(14);
         let lines: Vec<Line> = chunk
             .iter()
             .map(|(k, what)| {
@@ -76,6 +67,6 @@ pub fn render(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
                 ])
             })
             .collect();
-        f.render_widget(Paragraph::new(lines), *rect);
+        f.render_widget(Paragraph::new(lines), rect);
     }
 }
