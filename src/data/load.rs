@@ -69,7 +69,16 @@ fn read(path: &Path, opts: &LoadOptions, n_rows: Option<usize>) -> Result<Loaded
     let mut warnings = Vec::new();
     let (frame, dialect) = match format {
         Format::Csv => {
-            let (df, d) = read_csv(path, opts, n_rows, &mut warnings)?;
+            // A preview cut mid-way through a quoted field that spans lines
+            // fails to parse; the whole file then decides.
+            let (df, d) = match read_csv(path, opts, n_rows, true, &mut warnings) {
+                Ok(r) => r,
+                Err(_) if n_rows.is_some() => {
+                    warnings.clear();
+                    read_csv(path, opts, n_rows, false, &mut warnings)?
+                }
+                Err(e) => return Err(e),
+            };
             (df, Some(d))
         }
         Format::Parquet => (read_parquet(path, n_rows)?, None),
@@ -182,6 +191,7 @@ fn read_csv(
     path: &Path,
     opts: &LoadOptions,
     n_rows: Option<usize>,
+    use_prefix: bool,
     warnings: &mut Vec<String>,
 ) -> Result<(DataFrame, Dialect)> {
     let (mut dialect, head) = sniff::sniff(path)?;
@@ -213,6 +223,9 @@ fn read_csv(
     }
     // polars reads UTF-8 only: anything else is transcoded in memory first.
     let text: Option<Arc<Vec<u8>>> = match &dialect.encoding {
+        // A preview parses only the first megabytes: polars would otherwise
+        // split the whole file into chunks before stopping at `n_rows`.
+        Encoding::Utf8 if n_rows.is_some() && use_prefix => prefix_lines(path, dialect.gzip)?.map(Arc::new),
         Encoding::Utf8 => None,
         Encoding::Utf8Bom => Some(Arc::new(read_all(path, dialect.gzip)?[3..].to_vec())),
         Encoding::Other(name) => {
@@ -306,6 +319,32 @@ fn read_csv(
             }
         }
     }
+}
+
+/// Bytes a preview reads at most.
+const PREVIEW_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The first [`PREVIEW_BYTES`] of the (decompressed) file, cut after its last
+/// complete line; `None` when the file is no longer than that.
+fn prefix_lines(path: &Path, gzip: bool) -> Result<Option<Vec<u8>>> {
+    let file = open(path)?;
+    let mut buf = Vec::new();
+    let read = if gzip {
+        flate2::read::MultiGzDecoder::new(file)
+            .take(PREVIEW_BYTES + 1)
+            .read_to_end(&mut buf)
+    } else {
+        file.take(PREVIEW_BYTES + 1).read_to_end(&mut buf)
+    };
+    read.map_err(|e| Error::input(format!("cannot read: {e}")).at(path))?;
+    if buf.len() as u64 <= PREVIEW_BYTES {
+        return Ok(None);
+    }
+    let Some(end) = buf.iter().rposition(|&b| b == b'\n') else {
+        return Ok(None);
+    };
+    buf.truncate(end + 1);
+    Ok(Some(buf))
 }
 
 fn read_all(path: &Path, gzip: bool) -> Result<Vec<u8>> {
