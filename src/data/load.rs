@@ -225,7 +225,9 @@ fn read_csv(
     let text: Option<Arc<Vec<u8>>> = match &dialect.encoding {
         // A preview parses only the first megabytes: polars would otherwise
         // split the whole file into chunks before stopping at `n_rows`.
-        Encoding::Utf8 if n_rows.is_some() && use_prefix => prefix_lines(path, dialect.gzip)?.map(Arc::new),
+        Encoding::Utf8 if n_rows.is_some() && use_prefix => {
+            prefix_lines(path, dialect.gzip)?.map(Arc::new)
+        }
         Encoding::Utf8 => None,
         Encoding::Utf8Bom => Some(Arc::new(read_all(path, dialect.gzip)?[3..].to_vec())),
         Encoding::Other(name) => {

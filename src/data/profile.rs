@@ -211,7 +211,6 @@ fn distinct_f64(ca: &Float64Chunked) -> u64 {
 fn numeric(s: &Series) -> Result<(NumericStats, u64)> {
     let f = s.cast(&DataType::Float64)?;
     let ca = f.f64()?;
-    let distinct = distinct_f64(ca);
     let mut values: Vec<f64> = Vec::with_capacity(ca.len() - ca.null_count());
     let mut nan = 0u64;
     for v in ca.iter().flatten() {
@@ -223,11 +222,7 @@ fn numeric(s: &Series) -> Result<(NumericStats, u64)> {
     }
     let n = values.len();
     let zeros = values.iter().filter(|&&v| v == 0.0).count() as u64;
-    let (min, max) = values
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        });
+    // Sums in file order, as numpy adds them.
     let mean = (n > 0).then(|| pairwise_sum(&values) / n as f64);
     let std = match mean {
         Some(m) if n > 1 => {
@@ -236,16 +231,27 @@ fn numeric(s: &Series) -> Result<(NumericStats, u64)> {
         }
         _ => None,
     };
-    let histogram =
-        (n > 0 && min.is_finite() && max.is_finite()).then(|| histogram(&values, min, max));
-    let quantiles = quantiles(&mut values, &QUANTILES);
-    let distinct = distinct - u64::from(nan > 0);
+    // Everything else from the sorted values.
+    radix_sort_f64(&mut values);
+    let (min, max) = (values.first().copied(), values.last().copied());
+    let distinct = if n == 0 {
+        0
+    } else {
+        1 + values.windows(2).filter(|w| w[0] != w[1]).count() as u64
+    };
+    let histogram = match (min, max) {
+        (Some(lo), Some(hi)) if lo.is_finite() && hi.is_finite() => {
+            Some(histogram(&values, lo, hi))
+        }
+        _ => None,
+    };
+    let quantiles = quantiles(&values, &QUANTILES);
     Ok((
         NumericStats {
             nan,
             zeros,
-            min: (n > 0).then_some(min),
-            max: (n > 0).then_some(max),
+            min,
+            max,
             mean,
             std,
             quantiles,
@@ -253,6 +259,55 @@ fn numeric(s: &Series) -> Result<(NumericStats, u64)> {
         },
         distinct,
     ))
+}
+
+/// Sort NaN-free values ascending: an LSD radix sort (11-bit digits) over
+/// order-preserving 64-bit keys. Linear time; on a million values several
+/// times faster than a comparison sort. `-0.0` comes out as `0.0`.
+fn radix_sort_f64(values: &mut [f64]) {
+    const BITS: usize = 11;
+    const RADIX: usize = 1 << BITS;
+    const SIGN: u64 = 1 << 63;
+    if values.len() < 1024 {
+        for v in values.iter_mut() {
+            *v += 0.0;
+        }
+        values.sort_unstable_by(f64::total_cmp);
+        return;
+    }
+    let to_key = |v: f64| {
+        let b = (v + 0.0).to_bits();
+        if b & SIGN != 0 { !b } else { b | SIGN }
+    };
+    let mut keys: Vec<u64> = values.iter().map(|&v| to_key(v)).collect();
+    let mut out = vec![0u64; keys.len()];
+    let mut counts = vec![0usize; RADIX];
+    for shift in (0..64).step_by(BITS) {
+        counts.fill(0);
+        for &k in &keys {
+            counts[(k >> shift) as usize & (RADIX - 1)] += 1;
+        }
+        // A digit every key shares leaves the order as it is.
+        if counts.contains(&keys.len()) {
+            continue;
+        }
+        let mut start = 0;
+        for c in counts.iter_mut() {
+            let here = *c;
+            *c = start;
+            start += here;
+        }
+        for &k in &keys {
+            let d = (k >> shift) as usize & (RADIX - 1);
+            out[counts[d]] = k;
+            counts[d] += 1;
+        }
+        std::mem::swap(&mut keys, &mut out);
+    }
+    for (v, k) in values.iter_mut().zip(keys) {
+        let b = if k & SIGN != 0 { k & !SIGN } else { !k };
+        *v = f64::from_bits(b);
+    }
 }
 
 /// numpy's pairwise summation (blocks of 128 unrolled by 8), so sums agree
@@ -283,36 +338,18 @@ fn pairwise_sum(v: &[f64]) -> f64 {
     pairwise_sum(&v[..half]) + pairwise_sum(&v[half..])
 }
 
-/// Linear-interpolation quantiles (numpy's default) by selection, not a full sort.
-fn quantiles(values: &mut [f64], qs: &[f64]) -> Vec<(f64, f64)> {
-    let n = values.len();
+/// Linear-interpolation quantiles (numpy's default) of sorted values.
+fn quantiles(sorted: &[f64], qs: &[f64]) -> Vec<(f64, f64)> {
+    let n = sorted.len();
     if n == 0 {
         return Vec::new();
-    }
-    // The ranks each quantile needs, selected in increasing order so each
-    // selection works on the part of the slice right of the previous one.
-    let mut ranks: Vec<usize> = qs
-        .iter()
-        .flat_map(|q| {
-            let h = (n - 1) as f64 * q;
-            [h.floor() as usize, (h.ceil() as usize).min(n - 1)]
-        })
-        .collect();
-    ranks.sort_unstable();
-    ranks.dedup();
-    let mut lo = 0;
-    for &r in &ranks {
-        if r >= lo {
-            values[lo..].select_nth_unstable_by(r - lo, f64::total_cmp);
-            lo = r + 1;
-        }
     }
     qs.iter()
         .map(|&q| {
             let h = (n - 1) as f64 * q;
             let below = h.floor() as usize;
             let above = (h.ceil() as usize).min(n - 1);
-            let (a, b) = (values[below], values[above]);
+            let (a, b) = (sorted[below], sorted[above]);
             let t = h - below as f64;
             // numpy's _lerp: exact at both ends.
             let v = if t >= 0.5 {
@@ -382,12 +419,38 @@ mod tests {
     fn quantiles_interpolate_like_numpy() {
         let mut v: Vec<f64> = (1..=10).map(f64::from).collect();
         v.reverse();
-        let q = quantiles(&mut v, &[0.0, 0.25, 0.5, 0.99, 1.0]);
+        radix_sort_f64(&mut v);
+        let q = quantiles(&v, &[0.0, 0.25, 0.5, 0.99, 1.0]);
         // numpy.quantile(range(1, 11), [0, .25, .5, .99, 1]) = 1, 3.25, 5.5, 9.91, 10
         let want = [1.0, 3.25, 5.5, 9.91, 10.0];
         for ((_, got), want) in q.iter().zip(want) {
             assert!((got - want).abs() < 1e-12, "{got} vs {want}");
         }
+    }
+
+    #[test]
+    fn radix_sort_orders_like_total_cmp() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut v: Vec<f64> = (0..5000)
+            .map(|i| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let x = (state >> 11) as f64 / (1u64 << 53) as f64;
+                match i % 7 {
+                    0 => -x * 1e6,
+                    1 => f64::INFINITY,
+                    2 => -0.0,
+                    3 => f64::NEG_INFINITY,
+                    _ => x * 300.0 - 100.0,
+                }
+            })
+            .collect();
+        let mut want = v.clone();
+        want.iter_mut().for_each(|x| *x += 0.0);
+        want.sort_unstable_by(f64::total_cmp);
+        radix_sort_f64(&mut v);
+        assert_eq!(v, want);
     }
 
     #[test]
