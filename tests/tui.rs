@@ -165,7 +165,7 @@ fn a_bad_file_shows_a_dialog_and_keeps_the_state() {
     let mut h = Harness::new(100, 30);
     let bad =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/ragged_rows.csv");
-    h.press("j");
+    h.press("jjj").press("ll");
     h.app.open(bad);
     h.app.settle(&h.rx, Duration::from_secs(30));
     let s = h.screen();
@@ -174,6 +174,12 @@ fn a_bad_file_shows_a_dialog_and_keeps_the_state() {
     h.key(KeyCode::Esc, KeyModifiers::NONE);
     assert!(h.app.dialog.is_none());
     assert!(!h.app.quit);
+    // The file on screen, its profile and the selection are as they were.
+    let s = h.screen();
+    assert!(s.contains("maintenance_reference.csv"), "{s}");
+    assert!(s.contains("Checks · 70 passed"), "{s}");
+    assert_eq!((h.app.data.row, h.app.data.col), (3, 2));
+    assert!(h.app.data.profile.is_some());
     h.press("q");
     assert!(h.app.quit);
 }

@@ -36,6 +36,14 @@ pub enum InputKind {
     Jump,
 }
 
+/// A file being opened, shown once its first rows arrive.
+struct Pending {
+    path: PathBuf,
+    shown: String,
+    options: LoadOptions,
+    schema: Option<PathBuf>,
+}
+
 /// A running background job.
 pub struct Job {
     pub id: u64,
@@ -48,6 +56,7 @@ pub struct Job {
 pub struct DataScreen {
     tx: Sender<Event>,
     pub path: Option<PathBuf>,
+    pending: Option<Pending>,
     /// The path as shown: relative to the project folder when inside it.
     pub shown_path: String,
     options: LoadOptions,
@@ -79,6 +88,7 @@ impl DataScreen {
         Self {
             tx,
             path: None,
+            pending: None,
             shown_path: String::new(),
             options: LoadOptions::default(),
             schema: None,
@@ -153,29 +163,27 @@ impl DataScreen {
     /// Open `path`: preview first, then the whole file, then its profile.
     pub fn open(&mut self, path: PathBuf, project: Option<&Project>) {
         let source = project.and_then(|p| p.source_for_path(&path).map(|s| (p, s)));
-        self.options = LoadOptions::default();
-        self.schema = None;
+        let mut options = LoadOptions::default();
+        let mut schema = None;
         if let Some((p, s)) = source {
-            self.options.types = s.types.clone();
-            self.schema = s.schema.as_ref().map(|f| p.resolve(f));
+            options.types = s.types.clone();
+            schema = s.schema.as_ref().map(|f| p.resolve(f));
         }
-        self.shown_path = project
+        let shown = project
             .and_then(|p| path.strip_prefix(&p.root).ok())
             .unwrap_or(&path)
             .display()
             .to_string();
-        self.path = Some(path.clone());
-        self.loaded = None;
-        self.sorted = None;
-        self.sort = None;
-        self.profile = None;
-        self.checks = None;
-        self.row = 0;
-        self.col = 0;
-        self.check = 0;
-        self.row_offset.set(0);
+        // What is on screen stays until the new file's first rows arrive, so
+        // a file that fails to load loses nothing.
+        self.pending = Some(Pending {
+            path: path.clone(),
+            shown,
+            options: options.clone(),
+            schema: schema.clone(),
+        });
         let (id, cancel) = self.start_job("reading the first rows");
-        let (tx, options, schema) = (self.tx.clone(), self.options.clone(), self.schema.clone());
+        let tx = self.tx.clone();
         let done_tx = tx.clone();
         let spawned = run_in_background(
             "load",
@@ -192,6 +200,24 @@ impl DataScreen {
         }
     }
 
+    /// Switch to the file being opened: its first rows have arrived.
+    fn take_pending(&mut self) {
+        let Some(p) = self.pending.take() else { return };
+        self.path = Some(p.path);
+        self.shown_path = p.shown;
+        self.options = p.options;
+        self.schema = p.schema;
+        self.sorted = None;
+        self.sort = None;
+        self.profile = None;
+        self.checks = None;
+        self.row = 0;
+        self.col = 0;
+        self.check = 0;
+        self.row_offset.set(0);
+        self.search = None;
+    }
+
     /// A job's message; returns an error to show in a dialog.
     pub fn on_job(&mut self, id: u64, msg: JobMsg) -> Option<Error> {
         if self.job.as_ref().is_none_or(|j| j.id != id) {
@@ -205,6 +231,7 @@ impl DataScreen {
                 }
             }
             JobMsg::Preview(Ok(l)) => {
+                self.take_pending();
                 self.status = format!(
                     "showing the first {} rows while the whole file loads",
                     l.frame.height()
@@ -212,6 +239,7 @@ impl DataScreen {
                 self.loaded = Some(l);
             }
             JobMsg::Loaded(Ok(l)) => {
+                self.take_pending();
                 self.status = match l.warnings.first() {
                     Some(w) => format!("warning: {w}"),
                     None => format!("loaded {} rows", l.frame.height()),
@@ -257,6 +285,7 @@ impl DataScreen {
             | JobMsg::Sorted(Err(e))
             | JobMsg::Found(Err(e)) => {
                 self.job = None;
+                self.pending = None;
                 if e.kind == crate::error::ErrorKind::Cancelled {
                     self.status = "cancelled".into();
                     return None;
@@ -325,6 +354,7 @@ impl DataScreen {
             (_, Action::Cancel) => {
                 if let Some(j) = self.job.take() {
                     j.cancel.cancel();
+                    self.pending = None;
                     self.status = format!("cancelled: {}", j.stage);
                 }
             }
