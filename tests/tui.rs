@@ -204,3 +204,71 @@ fn file_picker_opens_a_source() {
     assert!(h.app.picker.is_none());
     assert!(h.screen().contains("maintenance_fresh_drift.csv"));
 }
+
+#[test]
+fn set_type_reloads_the_column_as_categorical_and_keeps_the_place() {
+    let mut h = Harness::new(120, 30);
+    h.press("jj").press("l"); // row 3, column timestamp
+    h.press("l"); // machine_id
+    h.press("t");
+    assert!(h.screen().contains("type of 'machine_id'"));
+    // The field starts with the current type: clear it, then type the new one.
+    for _ in 0..6 {
+        h.key(KeyCode::Backspace, KeyModifiers::NONE);
+    }
+    h.press("categorical");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    let df = h.app.data.frame().unwrap();
+    let ty = lathe::data::LogicalType::of(df.column("machine_id").unwrap().dtype());
+    assert_eq!(ty, lathe::data::LogicalType::Categorical);
+    assert_eq!((h.app.data.row, h.app.data.col), (2, 2));
+    assert!(h.screen().contains("categorical"));
+    // A type the values cannot take is refused in a dialog; the file stays as it was.
+    h.press("t");
+    for _ in 0..11 {
+        h.key(KeyCode::Backspace, KeyModifiers::NONE);
+    }
+    h.press("float");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    assert!(h.app.dialog.is_some(), "{}", h.screen());
+    let df = h.app.data.frame().unwrap();
+    let ty = lathe::data::LogicalType::of(df.column("machine_id").unwrap().dtype());
+    assert_eq!(ty, lathe::data::LogicalType::Categorical);
+}
+
+#[test]
+fn cancel_stops_a_running_load_and_keeps_the_screen() {
+    let mut h = Harness::new(100, 30);
+    let other = h.app.data.sources[3].1.clone();
+    h.app.open(other);
+    assert!(h.app.data.busy());
+    // No settling: cancel while the job runs.
+    h.app.handle(Event::Terminal(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('x'),
+        KeyModifiers::NONE,
+    ))));
+    assert!(!h.app.data.busy());
+    h.app.settle(&h.rx, Duration::from_secs(30));
+    let s = h.screen();
+    assert!(s.contains("maintenance_reference.csv"), "{s}");
+    assert!(s.contains("cancelled"), "{s}");
+}
+
+#[test]
+fn mouse_wheel_scrolls_the_table() {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    let mut h = Harness::new(100, 30);
+    let wheel = |kind| {
+        Event::Terminal(TermEvent::Mouse(MouseEvent {
+            kind,
+            column: 10,
+            row: 10,
+            modifiers: KeyModifiers::NONE,
+        }))
+    };
+    h.app.handle(wheel(MouseEventKind::ScrollDown));
+    h.app.handle(wheel(MouseEventKind::ScrollDown));
+    assert_eq!(h.app.data.row, 6);
+    h.app.handle(wheel(MouseEventKind::ScrollUp));
+    assert_eq!(h.app.data.row, 3);
+}

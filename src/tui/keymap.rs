@@ -32,6 +32,7 @@ pub enum Action {
     Search,
     SearchNext,
     Jump,
+    SetType,
     Open,
     Cancel,
     InitProject,
@@ -64,11 +65,16 @@ impl Action {
             ("search".into(), Self::Search, "search the rows for text"),
             ("search_next".into(), Self::SearchNext, "next search match"),
             ("jump".into(), Self::Jump, "jump to a row number"),
+            (
+                "set_type".into(),
+                Self::SetType,
+                "set the column's type (reloads)",
+            ),
             ("cancel".into(), Self::Cancel, "cancel the running job"),
             (
                 "init_project".into(),
                 Self::InitProject,
-                "make a project in this folder",
+                "new project here",
             ),
         ];
         for i in 1..=6u8 {

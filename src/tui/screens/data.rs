@@ -7,13 +7,14 @@
 mod render;
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use polars::prelude::{DataFrame, SortMultipleOptions};
 
-use crate::data::{self, CheckResult, LoadOptions, Loaded, Profile, Schema};
+use crate::data::{self, CheckResult, LoadOptions, Loaded, LogicalType, Profile, Schema};
 use crate::error::{Error, Result};
 use crate::jobs::{CancelToken, ChannelProgress, JobUpdate, Throttled, run_in_background};
 use crate::project::Project;
@@ -34,6 +35,8 @@ pub enum Pane {
 pub enum InputKind {
     Search,
     Jump,
+    /// A type for the selected column.
+    Type,
 }
 
 /// A file being opened, shown once its first rows arrive.
@@ -81,6 +84,13 @@ pub struct DataScreen {
     pub page: Cell<usize>,
     /// Sources of the project, shown when nothing is open yet.
     pub sources: Vec<(String, PathBuf)>,
+    project: Option<Project>,
+    /// Type overrides the user set in this session, per file.
+    overrides: BTreeMap<PathBuf, BTreeMap<String, LogicalType>>,
+    /// The override being tried; dropped again if the reload fails.
+    trying: Option<(PathBuf, String)>,
+    /// Row and column to return to when the pending file is the same one reloaded.
+    keep: Option<(usize, usize)>,
 }
 
 impl DataScreen {
@@ -109,11 +119,16 @@ impl DataScreen {
             status: String::new(),
             page: Cell::new(20),
             sources: Vec::new(),
+            project: None,
+            overrides: BTreeMap::new(),
+            trying: None,
+            keep: None,
         }
     }
 
     /// Show the project's sources; open the first one.
     pub fn set_project(&mut self, project: &Project) {
+        self.project = Some(project.clone());
         self.sources = project
             .file
             .sources
@@ -169,11 +184,15 @@ impl DataScreen {
             options.types = s.types.clone();
             schema = s.schema.as_ref().map(|f| p.resolve(f));
         }
+        if let Some(user) = self.overrides.get(&path) {
+            options.types.extend(user.clone());
+        }
         let shown = project
             .and_then(|p| path.strip_prefix(&p.root).ok())
             .unwrap_or(&path)
             .display()
             .to_string();
+        self.keep = None;
         // What is on screen stays until the new file's first rows arrive, so
         // a file that fails to load loses nothing.
         self.pending = Some(Pending {
@@ -211,8 +230,7 @@ impl DataScreen {
         self.sort = None;
         self.profile = None;
         self.checks = None;
-        self.row = 0;
-        self.col = 0;
+        (self.row, self.col) = self.keep.take().unwrap_or((0, 0));
         self.check = 0;
         self.row_offset.set(0);
         self.search = None;
@@ -248,6 +266,7 @@ impl DataScreen {
                 self.clamp();
             }
             JobMsg::Profiled(Ok((p, checks))) => {
+                self.trying = None;
                 self.profile = Some(p);
                 self.job = None;
                 match checks {
@@ -286,6 +305,12 @@ impl DataScreen {
             | JobMsg::Found(Err(e)) => {
                 self.job = None;
                 self.pending = None;
+                self.keep = None;
+                if let Some((path, col)) = self.trying.take()
+                    && let Some(map) = self.overrides.get_mut(&path)
+                {
+                    map.remove(&col);
+                }
                 if e.kind == crate::error::ErrorKind::Cancelled {
                     self.status = "cancelled".into();
                     return None;
@@ -350,6 +375,12 @@ impl DataScreen {
                 self.input = Some((InputKind::Search, self.search.clone().unwrap_or_default()))
             }
             (_, Action::Jump) => self.input = Some((InputKind::Jump, String::new())),
+            (_, Action::SetType) => {
+                if let Some(c) = self.frame().and_then(|df| df.columns().get(self.col)) {
+                    let current = LogicalType::of(c.dtype()).name().to_owned();
+                    self.input = Some((InputKind::Type, current));
+                }
+            }
             (_, Action::SearchNext) => self.start_search(),
             (_, Action::Cancel) => {
                 if let Some(j) = self.job.take() {
@@ -397,10 +428,44 @@ impl DataScreen {
                         _ => self.status = format!("'{text}' is not a row number"),
                     },
                     InputKind::Search => {}
+                    InputKind::Type => self.set_type(&text),
                 }
             }
             _ => {}
         }
+    }
+
+    /// Override the selected column's type and reload the file with it.
+    fn set_type(&mut self, text: &str) {
+        let ty: LogicalType = match text.trim().parse() {
+            Ok(t) => t,
+            Err(e) => {
+                self.status = e;
+                return;
+            }
+        };
+        let (Some(path), Some(name)) = (self.path.clone(), self.column_name(self.col)) else {
+            return;
+        };
+        self.overrides
+            .entry(path.clone())
+            .or_default()
+            .insert(name.clone(), ty);
+        self.trying = Some((path.clone(), name.clone()));
+        let (row, col) = (self.row, self.col);
+        let project = self.project.clone();
+        self.open(path, project.as_ref());
+        self.status = format!("reading '{name}' as {ty}");
+        // Reopening the same file keeps the place.
+        self.keep = Some((row, col));
+    }
+
+    /// The name of column `i` of the frame on screen.
+    pub fn column_name(&self, i: usize) -> Option<String> {
+        self.frame()?
+            .get_column_names()
+            .get(i)
+            .map(|n| n.to_string())
     }
 
     fn start_sort(&mut self) {

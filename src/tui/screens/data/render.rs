@@ -392,8 +392,12 @@ impl DataScreen {
     fn render_bottom(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         if let Some((kind, text)) = &self.input {
             let label = match kind {
-                InputKind::Search => "search: ",
-                InputKind::Jump => "go to row: ",
+                InputKind::Search => "search: ".to_owned(),
+                InputKind::Jump => "go to row: ".to_owned(),
+                InputKind::Type => format!(
+                    "type of '{}' (int float bool string categorical date datetime): ",
+                    self.column_name(self.col).unwrap_or_default()
+                ),
             };
             let line = Line::from(vec![
                 Span::styled(label, theme.style("header")),
