@@ -71,11 +71,7 @@ impl Action {
                 "set the column's type (reloads)",
             ),
             ("cancel".into(), Self::Cancel, "cancel the running job"),
-            (
-                "init_project".into(),
-                Self::InitProject,
-                "new project here",
-            ),
+            ("init_project".into(), Self::InitProject, "new project here"),
         ];
         for i in 1..=6u8 {
             v.push((format!("screen_{i}"), Self::Screen(i), "go to screen"));
