@@ -5,6 +5,7 @@
 //! profiles and verdicts. It knows nothing about terminals or the command line.
 
 pub mod charts;
+pub mod display;
 pub mod fingerprint;
 pub mod format;
 pub mod load;

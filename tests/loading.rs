@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use lathe::cli::data::cell_text;
+use lathe::data::display::cell_text;
 use lathe::data::{LoadOptions, Loaded, LogicalType, load, preview};
 use lathe::error::ErrorKind;
 use polars::prelude::DataFrame;

@@ -135,13 +135,13 @@ fn search_finds_the_next_matching_row() {
     h.key(KeyCode::Enter, KeyModifiers::NONE);
     let row = h.app.data.row;
     let df = h.app.data.frame().unwrap();
-    let site = lathe::cli::data::cell_text(df, 4, row);
+    let site = lathe::data::display::cell_text(df, 4, row);
     assert_eq!(site, "aarhus", "row {row}");
     let before = row;
     h.press("n");
     assert!(h.app.data.row > before);
     assert_eq!(
-        lathe::cli::data::cell_text(h.app.data.frame().unwrap(), 4, h.app.data.row),
+        lathe::data::display::cell_text(h.app.data.frame().unwrap(), 4, h.app.data.row),
         "aarhus"
     );
 }

@@ -7,6 +7,7 @@ use polars::prelude::{AnyValue, DataFrame};
 use serde::Serialize;
 
 use super::{Cli, ReadArgs, output};
+use crate::data::display::{self, cell_text};
 use crate::data::profile::ColumnProfile;
 use crate::data::{self, CheckResult, LoadOptions, Loaded, Profile, Schema};
 use crate::error::{Error, Result};
@@ -248,9 +249,9 @@ pub fn profile_text(path: &Path, loaded: &Loaded, p: &Profile) -> String {
 }
 
 fn column_row(c: &ColumnProfile) -> Vec<String> {
-    let opt = |v: Option<f64>| v.map(output::num).unwrap_or_default();
+    let opt = |v: Option<f64>| v.map(display::num).unwrap_or_default();
     let mut row = vec![
-        output::truncate(&c.name, 28),
+        display::truncate(&c.name, 28),
         c.logical_type.to_string(),
         c.nulls.to_string(),
         format!("{:.1}", c.null_pct),
@@ -280,7 +281,7 @@ fn column_row(c: &ColumnProfile) -> Vec<String> {
                 t.values
                     .iter()
                     .take(3)
-                    .map(|(v, n)| format!("{} ({n})", output::truncate(v, 16)))
+                    .map(|(v, n)| format!("{} ({n})", display::truncate(v, 16)))
                     .collect::<Vec<_>>()
                     .join(", ")
             })
@@ -310,7 +311,7 @@ fn head(cli: &Cli, a: &HeadArgs) -> Result<i32> {
         let rows: Vec<Vec<String>> = (0..df.height())
             .map(|i| {
                 (0..df.width())
-                    .map(|c| output::truncate(&cell_text(&df, c, i), 30))
+                    .map(|c| display::truncate(&cell_text(&df, c, i), 30))
                     .collect()
             })
             .collect();
@@ -322,20 +323,6 @@ fn head(cli: &Cli, a: &HeadArgs) -> Result<i32> {
         print!("{}", output::table(&header, &rows, &numeric));
     }
     Ok(0)
-}
-
-/// The text of one cell as lathe shows it: nulls empty, strings unquoted.
-pub fn cell_text(df: &DataFrame, col: usize, row: usize) -> String {
-    match df.columns()[col].get(row) {
-        Ok(AnyValue::Null) | Err(_) => String::new(),
-        Ok(AnyValue::String(s)) => s.to_owned(),
-        Ok(AnyValue::StringOwned(s)) => s.to_string(),
-        Ok(v) => match v.get_str() {
-            // Categorical and enum values: their text, unquoted.
-            Some(s) => s.to_owned(),
-            None => v.to_string(),
-        },
-    }
 }
 
 fn records(df: &DataFrame) -> Vec<serde_json::Map<String, serde_json::Value>> {

@@ -36,17 +36,6 @@ pub fn clear_progress() {
     }
 }
 
-/// Cut `s` to at most `width` characters, marking the cut with '…'.
-pub fn truncate(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        s.to_owned()
-    } else {
-        let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
-}
-
 /// Render rows as an aligned table with a header and a rule under it.
 /// Columns whose `right_align` flag is set are right-aligned (numbers).
 pub fn table(header: &[&str], rows: &[Vec<String>], right_align: &[bool]) -> String {
@@ -86,22 +75,4 @@ pub fn table(header: &[&str], rows: &[Vec<String>], right_align: &[bool]) -> Str
         out.push('\n');
     }
     out
-}
-
-/// A number for a table: integers plainly, others with up to 4 significant decimals.
-pub fn num(v: f64) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        return format!("{v:.0}");
-    }
-    let a = v.abs();
-    if !(1e-3..1e6).contains(&a) {
-        format!("{v:.3e}")
-    } else if a >= 100.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.4}")
-    }
 }

@@ -4,19 +4,20 @@
 //!
 //! State and updates live here; drawing is in `data/render.rs`.
 
+mod input;
+mod jobs;
 mod render;
 
 use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 
-use crossterm::event::{KeyCode, KeyEvent};
-use polars::prelude::{DataFrame, SortMultipleOptions};
+use polars::prelude::DataFrame;
 
-use crate::data::{self, CheckResult, LoadOptions, Loaded, LogicalType, Profile, Schema};
-use crate::error::{Error, Result};
-use crate::jobs::{CancelToken, ChannelProgress, JobUpdate, Throttled, run_in_background};
+use crate::data::{CheckResult, LoadOptions, Loaded, LogicalType, Profile};
+use crate::error::Error;
+use crate::jobs::{CancelToken, run_in_background};
 use crate::project::Project;
 use crate::tui::event::{Event, JobMsg};
 use crate::tui::keymap::Action;
@@ -206,7 +207,7 @@ impl DataScreen {
         let done_tx = tx.clone();
         let spawned = run_in_background(
             "load",
-            move || load_job(&tx, id, &path, &options, schema.as_deref(), &cancel),
+            move || jobs::load_job(&tx, id, &path, &options, schema.as_deref(), &cancel),
             move |r| {
                 if let Err(e) = r {
                     Self::send(&done_tx, id, JobMsg::Profiled(Err(e)));
@@ -394,195 +395,4 @@ impl DataScreen {
         }
         self.clamp();
     }
-
-    /// A key while a text field has focus.
-    pub fn type_key(&mut self, key: KeyEvent) {
-        let Some((kind, text)) = &mut self.input else {
-            return;
-        };
-        match key.code {
-            KeyCode::Esc => self.input = None,
-            KeyCode::Backspace => {
-                text.pop();
-            }
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .contains(crossterm::event::KeyModifiers::CONTROL) =>
-            {
-                text.push(c)
-            }
-            KeyCode::Enter => {
-                let (kind, text) = (*kind, text.clone());
-                self.input = None;
-                match kind {
-                    InputKind::Search if !text.is_empty() => {
-                        self.search = Some(text);
-                        self.start_search();
-                    }
-                    InputKind::Jump => match text.trim().replace('_', "").parse::<usize>() {
-                        Ok(n) if n >= 1 => {
-                            self.row = n - 1;
-                            self.clamp();
-                        }
-                        _ => self.status = format!("'{text}' is not a row number"),
-                    },
-                    InputKind::Search => {}
-                    InputKind::Type => self.set_type(&text),
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Override the selected column's type and reload the file with it.
-    fn set_type(&mut self, text: &str) {
-        let ty: LogicalType = match text.trim().parse() {
-            Ok(t) => t,
-            Err(e) => {
-                self.status = e;
-                return;
-            }
-        };
-        let (Some(path), Some(name)) = (self.path.clone(), self.column_name(self.col)) else {
-            return;
-        };
-        self.overrides
-            .entry(path.clone())
-            .or_default()
-            .insert(name.clone(), ty);
-        self.trying = Some((path.clone(), name.clone()));
-        let (row, col) = (self.row, self.col);
-        let project = self.project.clone();
-        self.open(path, project.as_ref());
-        self.status = format!("reading '{name}' as {ty}");
-        // Reopening the same file keeps the place.
-        self.keep = Some((row, col));
-    }
-
-    /// The name of column `i` of the frame on screen.
-    pub fn column_name(&self, i: usize) -> Option<String> {
-        self.frame()?
-            .get_column_names()
-            .get(i)
-            .map(|n| n.to_string())
-    }
-
-    fn start_sort(&mut self) {
-        let Some(l) = &self.loaded else { return };
-        if !l.complete {
-            self.status = "wait for the whole file to load before sorting".into();
-            return;
-        }
-        let next = match self.sort {
-            Some((c, false)) if c == self.col => Some((c, true)),
-            Some((c, true)) if c == self.col => None,
-            _ => Some((self.col, false)),
-        };
-        self.sort = next;
-        let Some((col, descending)) = next else {
-            self.sorted = None;
-            self.status = "file order".into();
-            return;
-        };
-        let df = l.frame.clone();
-        let name = df.get_column_names()[col].to_string();
-        self.status = format!(
-            "sorted by '{name}' {}",
-            if descending {
-                "descending"
-            } else {
-                "ascending"
-            }
-        );
-        let (id, _) = self.start_job("sorting");
-        let tx = self.tx.clone();
-        let _ = run_in_background(
-            "sort",
-            move || {
-                let opts = SortMultipleOptions::default()
-                    .with_order_descending(descending)
-                    .with_nulls_last(true)
-                    .with_maintain_order(true);
-                Ok(df.sort([name.as_str()], opts)?)
-            },
-            move |r| Self::send(&tx, id, JobMsg::Sorted(r)),
-        );
-    }
-
-    fn start_search(&mut self) {
-        let (Some(df), Some(q)) = (self.frame().cloned(), self.search.clone()) else {
-            return;
-        };
-        let from = self.row + 1;
-        let (id, cancel) = self.start_job(&format!("searching for '{q}'"));
-        let tx = self.tx.clone();
-        let _ = run_in_background(
-            "search",
-            move || find(&df, &q, from, &cancel),
-            move |r| {
-                Self::send(&tx, id, JobMsg::Found(r));
-            },
-        );
-    }
-}
-
-/// The background load: preview, whole file, profile, checks.
-fn load_job(
-    tx: &Sender<Event>,
-    id: u64,
-    path: &Path,
-    options: &LoadOptions,
-    schema: Option<&Path>,
-    cancel: &CancelToken,
-) -> Result<()> {
-    let send = |m: JobMsg| DataScreen::send(tx, id, m);
-    let mut preview = data::preview(path, options, PREVIEW_ROWS)?;
-    let loaded = if preview.frame.height() < PREVIEW_ROWS {
-        // The preview already holds the whole file.
-        preview.complete = true;
-        preview
-    } else {
-        send(JobMsg::Preview(Ok(preview)));
-        cancel.check()?;
-        send(JobMsg::Progress(JobUpdate {
-            stage: "reading the whole file".into(),
-            fraction: None,
-        }));
-        data::load(path, options)?
-    };
-    cancel.check()?;
-    let frame = loaded.frame.clone();
-    send(JobMsg::Loaded(Ok(loaded)));
-    let ptx = tx.clone();
-    let progress = Throttled::new(ChannelProgress::new(ptx, move |u| {
-        Event::Job(id, JobMsg::Progress(u))
-    }));
-    let profile = data::profile(&frame, cancel, &progress)?;
-    let checks =
-        schema.map(|s| Schema::load(s).map(|schema| data::validate(&frame, &profile, &schema)));
-    send(JobMsg::Profiled(Ok((profile, checks))));
-    Ok(())
-}
-
-/// The first row at or after `from` (wrapping) where any cell contains `q`, ignoring case.
-fn find(df: &DataFrame, q: &str, from: usize, cancel: &CancelToken) -> Result<Option<usize>> {
-    let q = q.to_lowercase();
-    let n = df.height();
-    let mut best: Option<usize> = None;
-    for col in df.columns() {
-        cancel.check()?;
-        let text = col.cast(&polars::prelude::DataType::String)?;
-        let ca = text.str()?;
-        let hit = |r: usize| ca.get(r).is_some_and(|v| v.to_lowercase().contains(&q));
-        // Rows are ranked by distance from `from`, wrapping around.
-        let found = (from..n).chain(0..from.min(n)).find(|&r| hit(r));
-        if let Some(r) = found {
-            let key = |r: usize| (r + n - from.min(n)) % n.max(1);
-            if best.is_none_or(|b| key(r) < key(b)) {
-                best = Some(r);
-            }
-        }
-    }
-    Ok(best)
 }

@@ -10,8 +10,7 @@ use ratatui::widgets::{
 };
 
 use super::{DataScreen, InputKind, Pane};
-use crate::cli::data::cell_text;
-use crate::cli::output::{num, truncate};
+use crate::data::display::{cell_text, num, truncate};
 use crate::data::human_bytes;
 use crate::data::profile::ColumnProfile;
 use crate::tui::theme::Theme;

@@ -1,0 +1,47 @@
+//! How values are shown to people, the same in the CLI and the TUI: a cell's
+//! text, a number in a table, a string cut to a width.
+
+use polars::prelude::{AnyValue, DataFrame};
+
+/// The text of one cell as lathe shows it: nulls empty, strings unquoted.
+pub fn cell_text(df: &DataFrame, col: usize, row: usize) -> String {
+    match df.columns()[col].get(row) {
+        Ok(AnyValue::Null) | Err(_) => String::new(),
+        Ok(AnyValue::String(s)) => s.to_owned(),
+        Ok(AnyValue::StringOwned(s)) => s.to_string(),
+        Ok(v) => match v.get_str() {
+            // Categorical and enum values: their text, unquoted.
+            Some(s) => s.to_owned(),
+            None => v.to_string(),
+        },
+    }
+}
+
+/// A number for a table: integers plainly, others with up to 4 significant decimals.
+pub fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return format!("{v:.0}");
+    }
+    let a = v.abs();
+    if !(1e-3..1e6).contains(&a) {
+        format!("{v:.3e}")
+    } else if a >= 100.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// Cut `s` to at most `width` characters, marking the cut with '…'.
+pub fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}

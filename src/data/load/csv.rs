@@ -1,0 +1,248 @@
+//! CSV through polars: sniffed dialect and encoding, a fast preview of the
+//! first megabytes, text fallback for mixed columns, and errors that name the line.
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use super::{LoadOptions, open, polars_error};
+use crate::data::sniff::{self, Dialect, Encoding};
+use crate::error::{Error, Result};
+
+pub(super) fn read_csv(
+    path: &Path,
+    opts: &LoadOptions,
+    n_rows: Option<usize>,
+    use_prefix: bool,
+    warnings: &mut Vec<String>,
+) -> Result<(DataFrame, Dialect)> {
+    let (mut dialect, head) = sniff::sniff(path)?;
+    let head_is_all = (head.len() as u64) < sniff::HEAD_BYTES as u64 && !dialect.gzip;
+    if head.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::input("the file is empty: no header and no rows")
+            .at(path)
+            .line(1));
+    }
+    if let Some(enc) = &opts.encoding {
+        let known = encoding_rs::Encoding::for_label(enc.as_bytes()).ok_or_else(|| {
+            Error::usage(format!("unknown encoding '{enc}'"))
+                .hint("use e.g. utf-8, latin1, utf-16le")
+        })?;
+        dialect.encoding = if known == encoding_rs::UTF_8 {
+            Encoding::Utf8
+        } else {
+            Encoding::Other(known.name().to_owned())
+        };
+    }
+    if let Some(d) = opts.delimiter {
+        dialect.delimiter = d;
+    }
+    if let Some(q) = opts.quote {
+        dialect.quote = q;
+    }
+    if let Some(h) = opts.has_header {
+        dialect.has_header = h;
+    }
+    // polars reads UTF-8 only: anything else is transcoded in memory first.
+    let text: Option<Arc<Vec<u8>>> = match &dialect.encoding {
+        // A preview parses only the first megabytes: polars would otherwise
+        // split the whole file into chunks before stopping at `n_rows`.
+        Encoding::Utf8 if n_rows.is_some() && use_prefix => {
+            prefix_lines(path, dialect.gzip)?.map(Arc::new)
+        }
+        Encoding::Utf8 => None,
+        Encoding::Utf8Bom => Some(Arc::new(read_all(path, dialect.gzip)?[3..].to_vec())),
+        Encoding::Other(name) => {
+            let raw = read_all(path, dialect.gzip)?;
+            let (text, lossy) = sniff::transcode(&raw, name)
+                .ok_or_else(|| Error::input(format!("unknown encoding '{name}'")).at(path))?;
+            warnings.push(format!(
+                "the file is {name}, not UTF-8; lathe converted it{}",
+                if lossy {
+                    " (some bytes could not be converted and show as '\u{fffd}')"
+                } else {
+                    ""
+                }
+            ));
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
+            Some(Arc::new(text.into_bytes()))
+        }
+    };
+
+    let mut as_text: Vec<PlSmallStr> = Vec::new();
+    loop {
+        let mut overwrite = Schema::default();
+        for name in &as_text {
+            overwrite.with_column(name.clone(), DataType::String);
+        }
+        let options = CsvReadOptions::default()
+            .with_has_header(dialect.has_header)
+            .with_infer_schema_length(Some(10_000))
+            .with_n_rows(n_rows)
+            .with_schema_overwrite((!as_text.is_empty()).then(|| Arc::new(overwrite)))
+            .with_parse_options(
+                CsvParseOptions::default()
+                    .with_separator(dialect.delimiter)
+                    .with_quote_char(Some(dialect.quote))
+                    .with_try_parse_dates(true)
+                    .with_missing_is_null(true),
+            );
+        let result = match &text {
+            Some(bytes) => options
+                .into_reader_with_file_handle(Cursor::new(bytes.as_slice()))
+                .finish(),
+            None => options
+                .try_into_reader_with_file_path(Some(path.to_owned()))
+                .and_then(|r| r.finish()),
+        };
+        match result {
+            Ok(df) => {
+                // polars pads short rows with nulls; refuse them as it refuses long ones.
+                // Checked on the sniffed head (complete lines only), so it costs nothing.
+                let sample = match &text {
+                    Some(t) => {
+                        String::from_utf8_lossy(&t[..t.len().min(sniff::HEAD_BYTES)]).into_owned()
+                    }
+                    None => String::from_utf8_lossy(&head).into_owned(),
+                };
+                let complete =
+                    if head_is_all || text.as_ref().is_some_and(|t| t.len() <= sniff::HEAD_BYTES) {
+                        &sample[..]
+                    } else {
+                        sample.rfind('\n').map_or("", |i| &sample[..=i])
+                    };
+                if dialect.has_header
+                    && let Some((line, msg)) =
+                        sniff::locate_csv_problem(complete, dialect.delimiter, dialect.quote)
+                    && msg.contains("fields")
+                {
+                    return Err(Error::input(msg).at(path).line(line).hint(
+                        "fix the row, or check the delimiter (override it with --delimiter)",
+                    ));
+                }
+                warn_mixed_text(&df, dialect.has_header, warnings);
+                return Ok((df, dialect));
+            }
+            Err(e) => {
+                if let Some(col) = unparsable_column(&e)
+                    && !as_text.iter().any(|c| c.as_str() == col)
+                    && as_text.len() < 1000
+                {
+                    warnings.push(format!(
+                        "column '{col}' mixes numbers and text; it was read as text"
+                    ));
+                    as_text.push(col.into());
+                    continue;
+                }
+                return Err(csv_error(
+                    path,
+                    &e,
+                    &dialect,
+                    text.as_deref().map(Vec::as_slice),
+                ));
+            }
+        }
+    }
+}
+
+/// Bytes a preview reads at most.
+const PREVIEW_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The first [`PREVIEW_BYTES`] of the (decompressed) file, cut after its last
+/// complete line; `None` when the file is no longer than that.
+fn prefix_lines(path: &Path, gzip: bool) -> Result<Option<Vec<u8>>> {
+    let file = open(path)?;
+    let mut buf = Vec::new();
+    let read = if gzip {
+        flate2::read::MultiGzDecoder::new(file)
+            .take(PREVIEW_BYTES + 1)
+            .read_to_end(&mut buf)
+    } else {
+        file.take(PREVIEW_BYTES + 1).read_to_end(&mut buf)
+    };
+    read.map_err(|e| Error::input(format!("cannot read: {e}")).at(path))?;
+    if buf.len() as u64 <= PREVIEW_BYTES {
+        return Ok(None);
+    }
+    let Some(end) = buf.iter().rposition(|&b| b == b'\n') else {
+        return Ok(None);
+    };
+    buf.truncate(end + 1);
+    Ok(Some(buf))
+}
+
+fn read_all(path: &Path, gzip: bool) -> Result<Vec<u8>> {
+    let raw = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    if !gzip {
+        return Ok(raw);
+    }
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(raw.as_slice())
+        .read_to_end(&mut out)
+        .map_err(|e| Error::input(format!("cannot decompress gzip data: {e}")).at(path))?;
+    Ok(out)
+}
+
+/// Warn about text columns that are mostly numbers (`12`, `7`, `n/a`):
+/// usually a missing-value marker or a typo that turned a number column into text.
+fn warn_mixed_text(df: &DataFrame, has_header: bool, warnings: &mut Vec<String>) {
+    for col in df.columns() {
+        let Ok(ca) = col.str() else { continue };
+        let mut numbers = 0usize;
+        let mut first_text: Option<(usize, &str)> = None;
+        let mut seen = 0usize;
+        for (row, v) in ca.iter().enumerate().take(10_000) {
+            let Some(v) = v else { continue };
+            seen += 1;
+            if v.trim().parse::<f64>().is_ok() {
+                numbers += 1;
+            } else if first_text.is_none() {
+                first_text = Some((row, v));
+            }
+        }
+        if let Some((row, v)) = first_text
+            && numbers * 2 >= seen
+        {
+            let line = row + 1 + usize::from(has_header);
+            warnings.push(format!(
+                "column '{}' mixes numbers and text (first text: '{v}' on line {line}); it was read as text",
+                col.name()
+            ));
+        }
+    }
+}
+
+/// The column named by polars' "could not parse `x` as dtype `i64` at column 'c'".
+fn unparsable_column(e: &PolarsError) -> Option<String> {
+    let msg = e.to_string();
+    let rest = msg.split_once("could not parse")?.1;
+    let rest = rest.split_once("at column '")?.1;
+    Some(rest.split_once('\'')?.0.to_owned())
+}
+
+/// A CSV error with the line it is on, found by a diagnostic scan.
+fn csv_error(path: &Path, e: &PolarsError, dialect: &Dialect, text: Option<&[u8]>) -> Error {
+    let mut err = polars_error(path, e);
+    let owned;
+    let bytes = match text {
+        Some(b) => b,
+        None => match read_all(path, dialect.gzip) {
+            Ok(b) => {
+                owned = b;
+                &owned
+            }
+            Err(_) => return err,
+        },
+    };
+    let text = String::from_utf8_lossy(bytes);
+    if let Some((line, msg)) = sniff::locate_csv_problem(&text, dialect.delimiter, dialect.quote) {
+        err.message = msg;
+        err = err.line(line);
+        if err.message.contains("fields") {
+            err = err.hint("fix the row, or check the delimiter (override it with --delimiter)");
+        }
+    }
+    err
+}
