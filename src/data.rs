@@ -10,6 +10,7 @@ pub mod fingerprint;
 pub mod format;
 pub mod load;
 pub mod profile;
+pub mod records;
 pub mod schema;
 pub mod sniff;
 

@@ -13,6 +13,8 @@ pub struct CompletionsArgs {
 
 pub fn run(args: &CompletionsArgs) -> Result<i32> {
     let mut cmd = super::Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "lathe", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "lathe", &mut script);
+    super::output::emit(&String::from_utf8_lossy(&script))?;
     Ok(0)
 }

@@ -169,10 +169,10 @@ fn profile(cli: &Cli, a: &ProfileArgs) -> Result<i32> {
             warnings: &loaded.warnings,
             profile: &profile,
         };
-        println!("{}", to_json(&doc)?);
+        output::emitln(&to_json(&doc)?)?;
         return Ok(0);
     }
-    print!("{}", profile_text(&input.path, &loaded, &profile));
+    output::emit(&profile_text(&input.path, &loaded, &profile))?;
     Ok(0)
 }
 
@@ -305,7 +305,7 @@ fn head(cli: &Cli, a: &HeadArgs) -> Result<i32> {
     }
     let df = loaded.frame.head(Some(a.rows));
     if a.json {
-        println!("{}", to_json(&records(&df))?);
+        output::emitln(&to_json(&records(&df))?)?;
     } else {
         let header: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
         let rows: Vec<Vec<String>> = (0..df.height())
@@ -320,7 +320,7 @@ fn head(cli: &Cli, a: &HeadArgs) -> Result<i32> {
             .iter()
             .map(|c| c.dtype().is_primitive_numeric())
             .collect();
-        print!("{}", output::table(&header, &rows, &numeric));
+        output::emit(&output::table(&header, &rows, &numeric))?;
     }
     Ok(0)
 }
@@ -370,7 +370,7 @@ fn validate(cli: &Cli, a: &ValidateArgs) -> Result<i32> {
     let loaded = load(&input)?;
     let profile = run_profile(&loaded)?;
     let Some(schema) = schema else {
-        print!("{}", data::infer_schema(&profile).to_toml());
+        output::emit(&data::infer_schema(&profile).to_toml())?;
         return Ok(0);
     };
     let checks = data::validate(&loaded.frame, &profile, &schema);
@@ -383,7 +383,7 @@ fn validate(cli: &Cli, a: &ValidateArgs) -> Result<i32> {
             passed,
             checks: &checks,
         };
-        println!("{}", to_json(&doc)?);
+        output::emitln(&to_json(&doc)?)?;
     } else {
         for c in &checks {
             let verdict = if c.passed { "PASS" } else { "FAIL" };
@@ -392,15 +392,15 @@ fn validate(cli: &Cli, a: &ValidateArgs) -> Result<i32> {
             } else {
                 format!("  ({})", c.detail)
             };
-            println!("{verdict}  {}{detail}", c.check);
+            output::emitln(&format!("{verdict}  {}{detail}", c.check))?;
         }
         let failed = checks.iter().filter(|c| !c.passed).count();
-        println!(
+        output::emitln(&format!(
             "\n{}: {} checks, {} failed",
             input.path.display(),
             checks.len(),
             failed
-        );
+        ))?;
     }
     Ok(if passed { 0 } else { 1 })
 }

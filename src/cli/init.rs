@@ -20,11 +20,10 @@ pub struct InitArgs {
 pub fn run(args: &InitArgs) -> Result<i32> {
     std::fs::create_dir_all(&args.dir).map_err(|e| Error::io(&args.dir, &e))?;
     let project = Project::init(&args.dir, args.name.as_deref())?;
-    println!(
-        "made project '{}' in {}",
+    super::output::emitln(&format!(
+        "made project '{}' in {}\nadd data files as [[sources]] in lathe.toml, then run `lathe`",
         project.file.name,
         project.root.display()
-    );
-    println!("add data files as [[sources]] in lathe.toml, then run `lathe`");
+    ))?;
     Ok(0)
 }

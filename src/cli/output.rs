@@ -3,6 +3,8 @@
 
 use std::io::{IsTerminal, Write};
 
+use crate::error::{Error, Result};
+
 use crate::jobs::{JobUpdate, Progress, Throttled};
 
 /// Draws `stage  42%` on one stderr line, redrawn in place.
@@ -75,4 +77,23 @@ pub fn table(header: &[&str], rows: &[Vec<String>], right_align: &[bool]) -> Str
         out.push('\n');
     }
     out
+}
+
+/// Write `text` to stdout. A closed pipe (`lathe … | head`) ends the
+/// process quietly with success, as Unix tools do.
+pub fn emit(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(Error::new(
+            crate::error::ErrorKind::Io,
+            format!("cannot write the output: {e}"),
+        )),
+    }
+}
+
+/// [`emit`] with a newline.
+pub fn emitln(text: &str) -> Result<()> {
+    emit(&format!("{text}\n"))
 }

@@ -3,8 +3,29 @@
 
 use polars::prelude::{AnyValue, DataFrame};
 
-/// The text of one cell as lathe shows it: nulls empty, strings unquoted.
+/// The text of one cell as lathe shows it: nulls empty, strings unquoted,
+/// control characters as visible symbols.
 pub fn cell_text(df: &DataFrame, col: usize, row: usize) -> String {
+    printable(raw_cell_text(df, col, row))
+}
+
+/// Control characters (a newline, an escape sequence) in data must not reach
+/// the terminal: show them as their Unicode control pictures (␊, ␛ …).
+pub fn printable(s: String) -> String {
+    if !s.chars().any(char::is_control) {
+        return s;
+    }
+    s.chars()
+        .map(|c| match c as u32 {
+            n @ 0..=0x1f => char::from_u32(0x2400 + n).unwrap_or('?'),
+            0x7f => '\u{2421}',
+            _ if c.is_control() => '\u{fffd}',
+            _ => c,
+        })
+        .collect()
+}
+
+fn raw_cell_text(df: &DataFrame, col: usize, row: usize) -> String {
     match df.columns()[col].get(row) {
         Ok(AnyValue::Null) | Err(_) => String::new(),
         Ok(AnyValue::String(s)) => s.to_owned(),
@@ -37,11 +58,24 @@ pub fn num(v: f64) -> String {
 
 /// Cut `s` to at most `width` characters, marking the cut with '…'.
 pub fn truncate(s: &str, width: usize) -> String {
+    let s = &printable(s.to_owned());
     if s.chars().count() <= width {
         s.to_owned()
     } else {
         let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
         out.push('…');
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(printable("a\nb\x1b[2J".into()), "a\u{240a}b\u{241b}[2J");
+        assert_eq!(printable("plain".into()), "plain");
+        assert_eq!(truncate("abc\tdef", 5), "abc\u{2409}…");
     }
 }

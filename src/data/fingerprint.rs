@@ -60,7 +60,20 @@ fn prepare(series: &Series) -> Result<(LogicalType, Col)> {
         other => other,
     };
     let col = match ty {
-        LogicalType::Int => Col::Int(series.cast(&DataType::Int64)?.i64()?.clone()),
+        LogicalType::Int => Col::Int(
+            series
+                .strict_cast(&DataType::Int64)
+                .map_err(|_| {
+                    crate::error::Error::input(format!(
+                        "column '{}' holds integers above {}, which lathe cannot fingerprint",
+                        series.name(),
+                        i64::MAX
+                    ))
+                    .field(series.name().as_str())
+                })?
+                .i64()?
+                .clone(),
+        ),
         LogicalType::Float => Col::Float(series.cast(&DataType::Float64)?.f64()?.clone()),
         LogicalType::Bool => Col::Bool(series.bool()?.clone()),
         LogicalType::Date => Col::Date(series.date()?.physical().clone()),
@@ -72,9 +85,17 @@ fn prepare(series: &Series) -> Result<(LogicalType, Col)> {
             let us = series.cast(&DataType::Datetime(TimeUnit::Microseconds, tz))?;
             Col::Datetime(us.datetime()?.physical().clone())
         }
-        LogicalType::String | LogicalType::Categorical | LogicalType::Other => {
+        LogicalType::String | LogicalType::Categorical => {
             Col::Str(series.cast(&DataType::String)?.str()?.clone())
         }
+        // Lists, structs, durations …: their display text, which is stable.
+        LogicalType::Other => Col::Str(match series.cast(&DataType::String) {
+            Ok(s) => s.str()?.clone(),
+            Err(_) => series
+                .iter()
+                .map(|v| (!v.is_null()).then(|| v.to_string()))
+                .collect::<StringChunked>(),
+        }),
     };
     Ok((ty, col))
 }

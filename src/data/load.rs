@@ -266,19 +266,38 @@ fn apply_types(
         if LogicalType::of(col.dtype()) == *ty {
             continue;
         }
+        let refuse = |why: &str| {
+            Error::input(format!("column '{name}' cannot be read as {ty}: {why}"))
+                .at(path)
+                .field(name)
+        };
+        let from = LogicalType::of(col.dtype());
+        // Numbers do not silently become dates or booleans.
+        if from.is_numeric() && matches!(ty, LogicalType::Date | LogicalType::Datetime) {
+            return Err(refuse("it holds numbers, not dates"));
+        }
         // Integer codes become categories through their text form.
         let source = if *ty == LogicalType::Categorical && !col.dtype().is_string() {
             col.cast(&DataType::String)?
         } else {
             col.clone()
         };
-        let cast = source.strict_cast(&target).map_err(|_| {
-            Error::input(format!(
-                "column '{name}' cannot be read as {ty}: some values do not convert"
-            ))
-            .at(path)
-            .field(name)
-        })?;
+        let cast = source
+            .strict_cast(&target)
+            .map_err(|_| refuse("some values do not convert"))?;
+        // A cast that changes values loses data: 26.72 → 26, 5 → true.
+        if from.is_numeric() && matches!(ty, LogicalType::Int | LogicalType::Bool) {
+            let back = cast.cast(&DataType::Float64)?;
+            let orig = col.cast(&DataType::Float64)?;
+            let same = back
+                .f64()?
+                .iter()
+                .zip(orig.f64()?.iter())
+                .all(|(a, b)| a == b || (a.is_none() && b.is_none()));
+            if !same {
+                return Err(refuse("some values would change (fractions or values other than 0 and 1)"));
+            }
+        }
         let lost = cast.null_count().saturating_sub(col.null_count());
         if lost > 0 {
             warnings.push(format!("{lost} values of '{name}' did not convert to {ty}"));

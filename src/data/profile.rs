@@ -64,12 +64,17 @@ pub struct NumericStats {
     /// NaN values (floats only); excluded from the statistics.
     pub nan: u64,
     pub zeros: u64,
+    #[serde(with = "json_num")]
     pub min: Option<f64>,
+    #[serde(with = "json_num")]
     pub max: Option<f64>,
+    #[serde(with = "json_num")]
     pub mean: Option<f64>,
     /// Sample standard deviation (ddof = 1); absent below two values.
+    #[serde(with = "json_num")]
     pub std: Option<f64>,
     /// `(q, value)` for each of [`QUANTILES`].
+    #[serde(with = "json_pairs")]
     pub quantiles: Vec<(f64, f64)>,
     /// Absent when there are no finite values.
     pub histogram: Option<Histogram>,
@@ -94,6 +99,63 @@ pub struct TopValues {
 pub struct DateRange {
     pub min: String,
     pub max: String,
+}
+
+/// JSON has no infinity or NaN: write them as the strings "inf", "-inf",
+/// "nan" (serde_json would write `null`, which reads as "no value").
+mod json_num {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn to_json(v: f64) -> serde_json::Value {
+        match serde_json::Number::from_f64(v) {
+            Some(n) => serde_json::Value::Number(n),
+            None if v.is_nan() => "nan".into(),
+            None if v > 0.0 => "inf".into(),
+            None => "-inf".into(),
+        }
+    }
+
+    pub fn from_json(v: &serde_json::Value) -> Option<f64> {
+        match v {
+            serde_json::Value::Number(n) => n.as_f64(),
+            serde_json::Value::String(s) => match s.as_str() {
+                "inf" => Some(f64::INFINITY),
+                "-inf" => Some(f64::NEG_INFINITY),
+                _ => Some(f64::NAN),
+            },
+            _ => None,
+        }
+    }
+
+    pub fn serialize<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(x) => serde::Serialize::serialize(&to_json(*x), s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        let v = Option::<serde_json::Value>::deserialize(d)?;
+        Ok(v.as_ref().and_then(from_json))
+    }
+}
+
+/// `[(q, value)]` with non-finite values written as in [`json_num`].
+mod json_pairs {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[(f64, f64)], s: S) -> Result<S::Ok, S::Error> {
+        let out: Vec<(f64, serde_json::Value)> =
+            v.iter().map(|(q, x)| (*q, super::json_num::to_json(*x))).collect();
+        serde::Serialize::serialize(&out, s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(f64, f64)>, D::Error> {
+        let v = Vec::<(f64, serde_json::Value)>::deserialize(d)?;
+        Ok(v.iter()
+            .map(|(q, x)| (*q, super::json_num::from_json(x).unwrap_or(f64::NAN)))
+            .collect())
+    }
 }
 
 impl NumericStats {
@@ -178,6 +240,9 @@ pub fn profile_column(s: &Series) -> Result<ColumnProfile> {
                     max: scalar_text(&max, s.dtype()),
                 });
             }
+        }
+        LogicalType::Other => {
+            // Lists, structs, durations …: shown and counted, not profiled.
         }
         _ => {
             let text = s.cast(&DataType::String)?;

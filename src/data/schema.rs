@@ -192,7 +192,9 @@ fn column_checks(df: &DataFrame, rule: &ColumnRule, p: &ColumnProfile, out: &mut
         ));
     }
     if rule.unique {
-        let repeats = p.count - p.distinct;
+        // NaN counts as one value, as pandas' is_unique has it.
+        let nan = p.numeric.as_ref().map_or(0, |n| n.nan);
+        let repeats = (p.count - nan - p.distinct) + nan.saturating_sub(1);
         out.push(check(
             format!("{name}: unique"),
             col,

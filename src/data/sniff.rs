@@ -44,6 +44,9 @@ pub struct Dialect {
     pub quote: u8,
     pub has_header: bool,
     pub gzip: bool,
+    /// Lines end in a lone '\r' (old Mac spreadsheets): lathe converts them.
+    #[serde(default)]
+    pub cr_only: bool,
 }
 
 /// Read the first bytes of `path`, decompressing gzip.
@@ -151,13 +154,15 @@ pub fn sniff_dialect(text: &str) -> (u8, bool) {
         }
     }
     let delimiter = best.0;
-    let has_header = lines.first().is_none_or(|header| {
-        let fields = split_simple(header, delimiter);
-        // A header names columns: no field of it is a number, and none is empty.
-        fields.iter().all(|f| {
-            let f = f.trim().trim_matches('"');
-            !f.is_empty() && f.parse::<f64>().is_err()
-        }) || lines.len() == 1
+    // Like pandas, assume a header unless the first line looks like data:
+    // every field a number (or empty, as pandas' index column header is).
+    let has_header = lines.first().is_none_or(|first| {
+        let fields = split_simple(first, delimiter);
+        let data_like = fields.iter().all(|f| {
+            let f = f.trim().trim_matches(|c| c == '"' || c == '\'');
+            f.is_empty() || f.parse::<f64>().is_ok()
+        }) && fields.iter().any(|f| !f.trim().is_empty());
+        !data_like || lines.len() == 1
     });
     (delimiter, has_header)
 }
@@ -171,17 +176,43 @@ pub fn sniff(path: &Path) -> Result<(Dialect, Vec<u8>)> {
         Encoding::Utf8Bom => String::from_utf8_lossy(&head[3..]).into_owned(),
         Encoding::Other(name) => transcode(&head, name).map(|t| t.0).unwrap_or_default(),
     };
+    let cr_only = text.contains('\r') && !text.contains('\n');
+    let text = if cr_only {
+        text.replace('\r', "\n")
+    } else {
+        text
+    };
     let (delimiter, has_header) = sniff_dialect(&text);
     Ok((
         Dialect {
             encoding,
             delimiter,
-            quote: b'"',
+            quote: sniff_quote(&text, delimiter),
             has_header,
             gzip,
+            cr_only,
         },
         head,
     ))
+}
+
+/// `'` when fields are wrapped in single quotes and never in double ones.
+fn sniff_quote(text: &str, delimiter: u8) -> u8 {
+    let wrapped = |q: char| {
+        text.lines()
+            .take(50)
+            .flat_map(|l| l.split(delimiter as char))
+            .filter(|f| {
+                let f = f.trim();
+                f.len() >= 2 && f.starts_with(q) && f.ends_with(q)
+            })
+            .count()
+    };
+    if wrapped('\'') > 0 && wrapped('"') == 0 && !text.contains('"') {
+        b'\''
+    } else {
+        b'"'
+    }
 }
 
 fn count_outside_quotes(line: &str, delimiter: u8) -> usize {
@@ -200,84 +231,6 @@ fn split_simple(line: &str, delimiter: u8) -> Vec<&str> {
     line.split(delimiter as char).collect()
 }
 
-/// After polars refused a file: find the first record whose field count
-/// differs from the header's, or a quote that never closes. Returns
-/// (line, message). Lines are physical, 1-based.
-pub fn locate_csv_problem(text: &str, delimiter: u8, quote: u8) -> Option<(u64, String)> {
-    let bytes = text.as_bytes();
-    let mut line = 1u64;
-    let mut record_start_line = 1u64;
-    let mut fields = 1usize;
-    let mut expected: Option<usize> = None;
-    let mut quoted = false;
-    let mut quote_line = 0u64;
-    let mut at_field_start = true;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if quoted {
-            if b == quote {
-                if bytes.get(i + 1) == Some(&quote) {
-                    i += 1;
-                } else {
-                    quoted = false;
-                }
-            } else if b == b'\n' {
-                line += 1;
-            }
-        } else if b == quote && at_field_start {
-            quoted = true;
-            quote_line = line;
-        } else if b == delimiter {
-            fields += 1;
-            at_field_start = true;
-            i += 1;
-            continue;
-        } else if b == b'\n' {
-            let blank = fields == 1 && i > 0 && matches!(bytes[i - 1], b'\n');
-            if !blank {
-                match expected {
-                    None => expected = Some(fields),
-                    Some(n) if n != fields => {
-                        return Some((
-                            record_start_line,
-                            format!("this row has {fields} fields, the header has {n}"),
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-            line += 1;
-            record_start_line = line;
-            fields = 1;
-            at_field_start = true;
-            i += 1;
-            continue;
-        }
-        if b != b'\r' {
-            at_field_start = false;
-        }
-        i += 1;
-    }
-    if quoted {
-        return Some((
-            quote_line,
-            "a quoted field is opened here and never closed".to_owned(),
-        ));
-    }
-    if let Some(n) = expected
-        && !text.ends_with('\n')
-        && fields != n
-        && !text.is_empty()
-    {
-        return Some((
-            record_start_line,
-            format!("this row has {fields} fields, the header has {n}"),
-        ));
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,19 +243,13 @@ mod tests {
         let (d, h) = sniff_dialect("1,2,3\n4,5,6\n7,8,9\n");
         assert_eq!(d, b',');
         assert!(!h);
+        // pandas' to_csv with its index, and numeric column names: headers.
+        assert!(sniff_dialect(",a,b\n0,1.5,x\n1,2.5,y\n").1);
+        assert!(sniff_dialect("year,2019,2020\na,1,2\nb,3,4\n").1);
+        assert_eq!(sniff_quote("a,b\n'x, y',2\n'z',3\n", b','), b'\'');
+        assert_eq!(sniff_quote("a,b\n\"x\",2\n", b','), b'"');
         let (d, _) = sniff_dialect("a\tb\n1\t2\n3\t4\n");
         assert_eq!(d, b'\t');
-    }
-
-    #[test]
-    fn locates_ragged_rows_and_open_quotes() {
-        let ragged = "a,b,c\n1,2,3\n4,5\n";
-        assert_eq!(locate_csv_problem(ragged, b',', b'"').unwrap().0, 3);
-        let open = "a,b\n1,2\n3,\"oops\n4,5\n";
-        let (line, msg) = locate_csv_problem(open, b',', b'"').unwrap();
-        assert_eq!(line, 3);
-        assert!(msg.contains("never closed"));
-        assert_eq!(locate_csv_problem("a,b\n1,\"x,\ny\"\n", b',', b'"'), None);
     }
 
     #[test]

@@ -86,17 +86,6 @@ impl App {
         };
         if let Some(p) = &app.ctx.project {
             app.data.set_project(p);
-            if app.ctx.is_sample {
-                let key = app
-                    .ctx
-                    .keymap
-                    .first(Action::InitProject)
-                    .unwrap_or_default();
-                app.data.status = format!(
-                    "sample project (a copy in {}); press {key} to make a project in this folder",
-                    p.root.display()
-                );
-            }
         }
         app
     }
@@ -145,11 +134,19 @@ impl App {
                 }
             }
             Event::Terminal(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => self.key(k),
-            Event::Terminal(TermEvent::Mouse(m)) => match m.kind {
-                MouseEventKind::ScrollDown => self.action(Action::Down, 3),
-                MouseEventKind::ScrollUp => self.action(Action::Up, 3),
-                _ => {}
-            },
+            Event::Terminal(TermEvent::Mouse(m)) => {
+                let step = match m.kind {
+                    MouseEventKind::ScrollDown => Action::Down,
+                    MouseEventKind::ScrollUp => Action::Up,
+                    _ => return,
+                };
+                // The wheel scrolls what is on top: the picker, else the table.
+                if let Some(p) = &mut self.picker {
+                    p.action(step);
+                } else if self.dialog.is_none() && !self.help {
+                    self.action(step, 3);
+                }
+            }
             Event::Terminal(_) => {}
         }
     }
@@ -273,6 +270,8 @@ impl App {
                     self.recent.push_project(&p.root);
                     let _ = self.recent.save(dirs);
                 }
+                // The file on screen stays; the picker now lists the new project.
+                self.data.use_project(&p);
                 self.ctx.project = Some(p);
                 self.ctx.is_sample = false;
             }
@@ -325,11 +324,24 @@ impl App {
             .as_ref()
             .map(|p| p.file.name.clone())
             .unwrap_or_default();
-        let line = Line::from(vec![
+        let mut spans = vec![
             Span::styled(" lathe ", theme.style("title")),
             Span::styled(format!(" Data [{key}] "), theme.style("tab.active")),
             Span::styled(format!("  project: {project}"), theme.style("dim")),
-        ]);
+        ];
+        if self.ctx.is_sample {
+            // Said where it stays visible: the status line changes all the time.
+            let init = self
+                .ctx
+                .keymap
+                .first(Action::InitProject)
+                .unwrap_or_default();
+            spans.push(Span::styled(
+                format!(" (sample copy; {init}: new project in this folder)"),
+                theme.style("status.warn"),
+            ));
+        }
+        let line = Line::from(spans);
         f.render_widget(Paragraph::new(line), area);
     }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::{LoadOptions, open, polars_error};
+use crate::data::records;
 use crate::data::sniff::{self, Dialect, Encoding};
 use crate::error::{Error, Result};
 
@@ -19,8 +20,8 @@ pub(super) fn read_csv(
     warnings: &mut Vec<String>,
 ) -> Result<(DataFrame, Dialect)> {
     let (mut dialect, head) = sniff::sniff(path)?;
-    let head_is_all = (head.len() as u64) < sniff::HEAD_BYTES as u64 && !dialect.gzip;
-    if head.iter().all(u8::is_ascii_whitespace) {
+    let body = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head);
+    if body.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::input("the file is empty: no header and no rows")
             .at(path)
             .line(1));
@@ -46,28 +47,46 @@ pub(super) fn read_csv(
         dialect.has_header = h;
     }
     // polars reads UTF-8 only: anything else is transcoded in memory first.
-    let text: Option<Arc<Vec<u8>>> = match &dialect.encoding {
-        // A preview parses only the first megabytes: polars would otherwise
-        // split the whole file into chunks before stopping at `n_rows`.
-        Encoding::Utf8 if n_rows.is_some() && use_prefix => {
-            prefix_lines(path, dialect.gzip)?.map(Arc::new)
+    let text: Option<Arc<Vec<u8>>> = if dialect.cr_only {
+        // Lone '\r' line ends: read as '\n' (UTF-8 files only; others are rare enough).
+        let mut bytes = read_all(path, dialect.gzip)?;
+        if bytes.starts_with(b"\xef\xbb\xbf") {
+            bytes.drain(..3);
         }
-        Encoding::Utf8 => None,
-        Encoding::Utf8Bom => Some(Arc::new(read_all(path, dialect.gzip)?[3..].to_vec())),
-        Encoding::Other(name) => {
-            let raw = read_all(path, dialect.gzip)?;
-            let (text, lossy) = sniff::transcode(&raw, name)
-                .ok_or_else(|| Error::input(format!("unknown encoding '{name}'")).at(path))?;
-            warnings.push(format!(
-                "the file is {name}, not UTF-8; lathe converted it{}",
-                if lossy {
-                    " (some bytes could not be converted and show as '\u{fffd}')"
-                } else {
-                    ""
-                }
-            ));
-            let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
-            Some(Arc::new(text.into_bytes()))
+        for b in bytes.iter_mut() {
+            if *b == b'\r' {
+                *b = b'\n';
+            }
+        }
+        warnings.push(
+            "lines end in a lone carriage return (old Mac format); lathe read them as line ends"
+                .to_owned(),
+        );
+        Some(Arc::new(bytes))
+    } else {
+        match &dialect.encoding {
+            // A preview parses only the first megabytes: polars would otherwise
+            // split the whole file into chunks before stopping at `n_rows`.
+            Encoding::Utf8 if n_rows.is_some() && use_prefix => {
+                prefix_lines(path, dialect.gzip)?.map(Arc::new)
+            }
+            Encoding::Utf8 => None,
+            Encoding::Utf8Bom => Some(Arc::new(read_all(path, dialect.gzip)?[3..].to_vec())),
+            Encoding::Other(name) => {
+                let raw = read_all(path, dialect.gzip)?;
+                let (text, lossy) = sniff::transcode(&raw, name)
+                    .ok_or_else(|| Error::input(format!("unknown encoding '{name}'")).at(path))?;
+                warnings.push(format!(
+                    "the file is {name}, not UTF-8; lathe converted it{}",
+                    if lossy {
+                        " (some bytes could not be converted and show as '\u{fffd}')"
+                    } else {
+                        ""
+                    }
+                ));
+                let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
+                Some(Arc::new(text.into_bytes()))
+            }
         }
     };
 
@@ -99,29 +118,17 @@ pub(super) fn read_csv(
         };
         match result {
             Ok(df) => {
-                // polars pads short rows with nulls; refuse them as it refuses long ones.
-                // Checked on the sniffed head (complete lines only), so it costs nothing.
-                let sample = match &text {
-                    Some(t) => {
-                        String::from_utf8_lossy(&t[..t.len().min(sniff::HEAD_BYTES)]).into_owned()
-                    }
-                    None => String::from_utf8_lossy(&head).into_owned(),
+                // polars pads short rows with nulls and reads blank lines as
+                // rows of nulls: check the record structure of the whole input.
+                let is_prefix = use_prefix && n_rows.is_some() && text.is_some();
+                let scan = match &text {
+                    Some(t) => records::scan_bytes(t, dialect.delimiter, dialect.quote, !is_prefix),
+                    None => scan_file(path, &dialect)?,
                 };
-                let complete =
-                    if head_is_all || text.as_ref().is_some_and(|t| t.len() <= sniff::HEAD_BYTES) {
-                        &sample[..]
-                    } else {
-                        sample.rfind('\n').map_or("", |i| &sample[..=i])
-                    };
-                if dialect.has_header
-                    && let Some((line, msg)) =
-                        sniff::locate_csv_problem(complete, dialect.delimiter, dialect.quote)
-                    && msg.contains("fields")
-                {
-                    return Err(Error::input(msg).at(path).line(line).hint(
-                        "fix the row, or check the delimiter (override it with --delimiter)",
-                    ));
+                if let Some((line, msg)) = scan.problem {
+                    return Err(Error::input(msg).at(path).line(line).hint(RAGGED_HINT));
                 }
+                let df = drop_blank_rows(df, scan.blank_lines, warnings)?;
                 warn_mixed_text(&df, dialect.has_header, warnings);
                 return Ok((df, dialect));
             }
@@ -236,13 +243,64 @@ fn csv_error(path: &Path, e: &PolarsError, dialect: &Dialect, text: Option<&[u8]
             Err(_) => return err,
         },
     };
-    let text = String::from_utf8_lossy(bytes);
-    if let Some((line, msg)) = sniff::locate_csv_problem(&text, dialect.delimiter, dialect.quote) {
+    let scan = records::scan_bytes(bytes, dialect.delimiter, dialect.quote, true);
+    if let Some((line, msg)) = scan.problem {
         err.message = msg;
         err = err.line(line);
         if err.message.contains("fields") {
-            err = err.hint("fix the row, or check the delimiter (override it with --delimiter)");
+            err = err.hint(RAGGED_HINT);
         }
     }
     err
+}
+
+const RAGGED_HINT: &str =
+    "fix the row, or check the delimiter and quote (override them with --delimiter, --quote)";
+
+/// Scan the file on disk (decompressing gzip) without holding it in memory.
+fn scan_file(path: &Path, dialect: &Dialect) -> Result<records::RecordScan> {
+    let file = open(path)?;
+    let scanned = if dialect.gzip {
+        records::scan_reader(
+            flate2::read::MultiGzDecoder::new(file),
+            dialect.delimiter,
+            dialect.quote,
+        )
+    } else {
+        records::scan_reader(
+            std::io::BufReader::new(file),
+            dialect.delimiter,
+            dialect.quote,
+        )
+    };
+    scanned.map_err(|e| Error::io(path, &e))
+}
+
+/// Remove the rows of nulls polars made of blank lines. When the file also
+/// has genuine all-empty rows the two cannot be told apart: keep all, and say so.
+fn drop_blank_rows(df: DataFrame, blank: u64, warnings: &mut Vec<String>) -> Result<DataFrame> {
+    if blank == 0 || df.width() == 0 {
+        return Ok(df);
+    }
+    let mut all_null: Option<BooleanChunked> = None;
+    for c in df.columns() {
+        let m = c.as_materialized_series().is_null();
+        all_null = Some(match all_null {
+            Some(acc) => &acc & &m,
+            None => m,
+        });
+    }
+    let Some(all_null) = all_null else {
+        return Ok(df);
+    };
+    let empty_rows = all_null.sum().unwrap_or(0) as u64;
+    if empty_rows == blank {
+        warnings.push(format!("skipped {blank} blank lines"));
+        Ok(df.filter(&!&all_null)?)
+    } else {
+        warnings.push(format!(
+            "{blank} blank lines were read as rows of empty values"
+        ));
+        Ok(df)
+    }
 }

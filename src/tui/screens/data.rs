@@ -55,6 +55,8 @@ pub struct Job {
     pub fraction: Option<f64>,
     pub cancel: CancelToken,
     pub started: std::time::Instant,
+    /// A load-and-profile job; sorting and searching wait for it.
+    pub load: bool,
 }
 
 pub struct DataScreen {
@@ -69,6 +71,7 @@ pub struct DataScreen {
     /// The frame as sorted by the user; `None` shows file order.
     pub sorted: Option<DataFrame>,
     pub sort: Option<(usize, bool)>,
+    sort_pending: Option<(usize, bool)>,
     pub profile: Option<Profile>,
     pub checks: Option<Vec<CheckResult>>,
     pub job: Option<Job>,
@@ -106,6 +109,7 @@ impl DataScreen {
             loaded: None,
             sorted: None,
             sort: None,
+            sort_pending: None,
             profile: None,
             checks: None,
             job: None,
@@ -129,6 +133,14 @@ impl DataScreen {
 
     /// Show the project's sources; open the first one.
     pub fn set_project(&mut self, project: &Project) {
+        self.use_project(project);
+        if let Some((_, path)) = self.sources.first().cloned() {
+            self.open(path, Some(project));
+        }
+    }
+
+    /// Work in `project` from now on, without reopening anything.
+    pub fn use_project(&mut self, project: &Project) {
         self.project = Some(project.clone());
         self.sources = project
             .file
@@ -136,9 +148,6 @@ impl DataScreen {
             .iter()
             .map(|s| (s.name.clone(), project.resolve(&s.path)))
             .collect();
-        if let Some((_, path)) = self.sources.first().cloned() {
-            self.open(path, Some(project));
-        }
     }
 
     pub fn busy(&self) -> bool {
@@ -156,7 +165,12 @@ impl DataScreen {
             .or(self.loaded.as_ref().map(|l| &l.frame))
     }
 
-    fn start_job(&mut self, stage: &str) -> (u64, CancelToken) {
+    /// True while a file is being loaded or profiled.
+    pub fn loading(&self) -> bool {
+        self.job.as_ref().is_some_and(|j| j.load)
+    }
+
+    fn start_job(&mut self, stage: &str, load: bool) -> (u64, CancelToken) {
         if let Some(j) = &self.job {
             j.cancel.cancel();
         }
@@ -168,6 +182,7 @@ impl DataScreen {
             fraction: None,
             cancel: cancel.clone(),
             started: std::time::Instant::now(),
+            load,
         });
         (self.next_id, cancel)
     }
@@ -202,7 +217,7 @@ impl DataScreen {
             options: options.clone(),
             schema: schema.clone(),
         });
-        let (id, cancel) = self.start_job("reading the first rows");
+        let (id, cancel) = self.start_job("reading the first rows", true);
         let tx = self.tx.clone();
         let done_tx = tx.clone();
         let spawned = run_in_background(
@@ -284,6 +299,7 @@ impl DataScreen {
             }
             JobMsg::Sorted(Ok(df)) => {
                 self.sorted = Some(df);
+                self.sort = self.sort_pending.take();
                 self.job = None;
             }
             JobMsg::Found(Ok(found)) => {
@@ -361,6 +377,10 @@ impl DataScreen {
                 let n = self.checks.as_ref().map_or(0, Vec::len);
                 self.check = (self.check + 1).min(n.saturating_sub(1));
             }
+            (Pane::Columns, Action::PageUp) => self.col = self.col.saturating_sub(page),
+            (Pane::Columns, Action::PageDown) => self.col += page,
+            (Pane::Columns, Action::Top) => self.col = 0,
+            (Pane::Columns, Action::Bottom) => self.col = self.cols().saturating_sub(1),
             (Pane::Columns, Action::Up) | (_, Action::Left) => {
                 self.col = self.col.saturating_sub(1)
             }
@@ -387,6 +407,7 @@ impl DataScreen {
                 if let Some(j) = self.job.take() {
                     j.cancel.cancel();
                     self.pending = None;
+                    self.sort_pending = None;
                     self.status = format!("cancelled: {}", j.stage);
                 }
             }

@@ -14,8 +14,11 @@ use crate::tui::event::{Event, JobMsg};
 impl DataScreen {
     pub(super) fn start_sort(&mut self) {
         let Some(l) = &self.loaded else { return };
-        if !l.complete {
-            self.status = "wait for the whole file to load before sorting".into();
+        if l.frame.width() == 0 {
+            return;
+        }
+        if !l.complete || self.loading() {
+            self.status = "wait for the whole file to load and be profiled before sorting".into();
             return;
         }
         let next = match self.sort {
@@ -23,12 +26,14 @@ impl DataScreen {
             Some((c, true)) if c == self.col => None,
             _ => Some((self.col, false)),
         };
-        self.sort = next;
         let Some((col, descending)) = next else {
+            self.sort = None;
             self.sorted = None;
             self.status = "file order".into();
             return;
         };
+        // Shown as sorted only once the sorted rows are in.
+        self.sort_pending = next;
         let df = l.frame.clone();
         let name = df.get_column_names()[col].to_string();
         self.status = format!(
@@ -39,7 +44,7 @@ impl DataScreen {
                 "ascending"
             }
         );
-        let (id, _) = self.start_job("sorting");
+        let (id, _) = self.start_job("sorting", false);
         let tx = self.tx.clone();
         let _ = run_in_background(
             "sort",
@@ -59,7 +64,11 @@ impl DataScreen {
             return;
         };
         let from = self.row + 1;
-        let (id, cancel) = self.start_job(&format!("searching for '{q}'"));
+        if self.loading() {
+            self.status = "wait for the whole file to load and be profiled before searching".into();
+            return;
+        }
+        let (id, cancel) = self.start_job(&format!("searching for '{q}'"), false);
         let tx = self.tx.clone();
         let _ = run_in_background(
             "search",
@@ -116,7 +125,10 @@ fn find(df: &DataFrame, q: &str, from: usize, cancel: &CancelToken) -> Result<Op
     let mut best: Option<usize> = None;
     for col in df.columns() {
         cancel.check()?;
-        let text = col.cast(&polars::prelude::DataType::String)?;
+        // Columns with no text form (lists, structs) cannot match.
+        let Ok(text) = col.cast(&polars::prelude::DataType::String) else {
+            continue;
+        };
         let ca = text.str()?;
         let hit = |r: usize| ca.get(r).is_some_and(|v| v.to_lowercase().contains(&q));
         // Rows are ranked by distance from `from`, wrapping around.

@@ -91,10 +91,14 @@ impl DataScreen {
                 ),
                 Span::styled(truncate(&p.fingerprint, 30), theme.style("dim")),
             ]),
-            None if self.path.is_none() && !self.sources.is_empty() => {
-                Line::styled("open a source of the project with o", theme.style("dim"))
+            None if self.path.is_none() => {
+                Line::styled("no file open: press o to open one", theme.style("dim"))
             }
-            None => Line::styled("profiling…", theme.style("dim")),
+            None if self.loading() => Line::styled("profiling…", theme.style("dim")),
+            None => Line::styled(
+                "not profiled (cancelled): open the file again to profile it",
+                theme.style("status.warn"),
+            ),
         };
         lines.push(second);
         f.render_widget(Paragraph::new(lines), area);
@@ -221,7 +225,7 @@ impl DataScreen {
                     .map(|p| format!(" {:.1}% null", p.null_pct))
                     .unwrap_or_default();
                 ListItem::new(Line::from(vec![
-                    Span::styled(format!("{:<9}", ty.name()), theme.style("dim")),
+                    Span::styled(format!("{:<12}", ty.name()), theme.style("dim")),
                     Span::raw(truncate(c.name().as_str(), 24)),
                     Span::styled(nulls, theme.style("status.warn")),
                 ]))
@@ -240,11 +244,7 @@ impl DataScreen {
             .title(Span::styled(" Profile ", theme.style("title")))
             .border_style(theme.style("border"));
         let Some(p) = self.column_profile() else {
-            let msg = if self.job.is_some() {
-                "profiling…"
-            } else {
-                ""
-            };
+            let msg = if self.loading() { "profiling…" } else { "" };
             f.render_widget(
                 Paragraph::new(msg).style(theme.style("dim")).block(block),
                 area,
