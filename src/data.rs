@@ -44,6 +44,8 @@ impl LogicalType {
         match dtype {
             d if d.is_integer() => Self::Int,
             d if d.is_float() => Self::Float,
+            // Fixed-point decimals are numbers; lathe computes with them as floats.
+            DataType::Decimal(..) => Self::Float,
             DataType::Boolean => Self::Bool,
             DataType::String => Self::String,
             DataType::Categorical(..) | DataType::Enum(..) => Self::Categorical,

@@ -505,3 +505,76 @@ fn profile_writes_svg_charts_with_the_embedded_font() {
     // The timestamp column has no chart.
     assert!(!charts.join("02-timestamp.svg").exists());
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_success() {
+    use std::io::Read;
+    let sb = Sandbox::sample();
+    let mut child = std::process::Command::new(crate::common::bin_path())
+        .env("LATHE_CONFIG_DIR", sb.path().join("config"))
+        .env("LATHE_DATA_DIR", sb.path().join("data"))
+        .current_dir(sb.project())
+        .args(["data", "head", REFERENCE, "-n", "10000"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The reader is gone (as with `| head -1`): the next write meets a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(!stderr_of(&out).contains("panicked"), "{}", stderr_of(&out));
+}
+
+#[test]
+fn read_flags_override_what_is_sniffed() {
+    let sb = Sandbox::empty();
+    let path = sb.path().join("pipes.txt");
+    std::fs::write(&path, "1|x y|2.5\n2|z|3.5\n").unwrap();
+    let out = sb
+        .lathe()
+        .args([
+            "data",
+            "head",
+            "--json",
+            "--delimiter",
+            "|",
+            "--no-header",
+            "--format",
+            "csv",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let rows: Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 2, "the first line is data");
+    assert_eq!(rows[0]["column_2"], "x y");
+    // Column order is the file's, not sorted.
+    let keys: Vec<&String> = rows[0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["column_1", "column_2", "column_3"]);
+
+    let latin = fixture("bad/latin1.csv");
+    let out = sb
+        .lathe()
+        .args(["data", "head", "--json", "--encoding", "latin1"])
+        .arg(&latin)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    assert!(stdout_of(&out).contains("Zürich"));
+
+    let out = sb
+        .lathe()
+        .args(["data", "head", "--delimiter", "ab"])
+        .arg(&latin)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr_of(&out).contains("--delimiter"),
+        "{}",
+        stderr_of(&out)
+    );
+}

@@ -433,3 +433,53 @@ fn preview_reads_only_the_first_rows() {
         assert!(p.frame.equals_missing(&full.frame.head(Some(7))), "{file}");
     }
 }
+
+#[test]
+fn a_short_row_far_past_the_sniffed_head_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("late.csv");
+    let mut text = String::from("a,b,c\n");
+    for i in 0..30_000 {
+        text.push_str(&format!("{i},{i},{i}\n"));
+    }
+    text.push_str("7,8\n9,9,9\n");
+    assert!(
+        text.len() > 256 * 1024,
+        "the short row must lie beyond the sniffed head"
+    );
+    std::fs::write(&path, &text).unwrap();
+    let e = load(&path, &LoadOptions::default()).unwrap_err();
+    assert_eq!(e.location.line, Some(30_002), "{e}");
+    assert!(e.message.contains("2 fields"), "{e}");
+}
+
+#[test]
+fn lossy_type_overrides_are_refused() {
+    let good = fixture("bad/good.csv");
+    for (col, ty) in [
+        ("score", LogicalType::Int),
+        ("id", LogicalType::Bool),
+        ("id", LogicalType::Date),
+    ] {
+        let opts = LoadOptions {
+            types: BTreeMap::from([(col.to_owned(), ty)]),
+            ..LoadOptions::default()
+        };
+        let e = load(&good, &opts).unwrap_err();
+        assert_eq!(e.location.field.as_deref(), Some(col), "{col} as {ty}: {e}");
+        assert!(
+            e.message.contains(&format!("cannot be read as {ty}")),
+            "{e}"
+        );
+    }
+    // Integral floats become ints without loss, and ints become floats.
+    let opts = LoadOptions {
+        types: BTreeMap::from([("id".to_owned(), LogicalType::Float)]),
+        ..LoadOptions::default()
+    };
+    let l = load(&good, &opts).unwrap();
+    assert_eq!(
+        LogicalType::of(l.frame.column("id").unwrap().dtype()),
+        LogicalType::Float
+    );
+}

@@ -295,7 +295,9 @@ fn apply_types(
                 .zip(orig.f64()?.iter())
                 .all(|(a, b)| a == b || (a.is_none() && b.is_none()));
             if !same {
-                return Err(refuse("some values would change (fractions or values other than 0 and 1)"));
+                return Err(refuse(
+                    "some values would change (fractions or values other than 0 and 1)",
+                ));
             }
         }
         let lost = cast.null_count().saturating_sub(col.null_count());

@@ -145,8 +145,10 @@ mod json_pairs {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(v: &[(f64, f64)], s: S) -> Result<S::Ok, S::Error> {
-        let out: Vec<(f64, serde_json::Value)> =
-            v.iter().map(|(q, x)| (*q, super::json_num::to_json(*x))).collect();
+        let out: Vec<(f64, serde_json::Value)> = v
+            .iter()
+            .map(|(q, x)| (*q, super::json_num::to_json(*x)))
+            .collect();
         serde::Serialize::serialize(&out, s)
     }
 

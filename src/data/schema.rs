@@ -323,3 +323,82 @@ pub fn infer_schema(profile: &Profile) -> Schema {
         columns,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::{CancelToken, NoProgress};
+
+    fn verdicts(df: &DataFrame, schema: &str) -> Vec<(String, bool)> {
+        let schema = Schema::parse(Path::new("s.toml"), schema).unwrap();
+        let profile = crate::data::profile(df, &CancelToken::new(), &NoProgress).unwrap();
+        validate(df, &profile, &schema)
+            .into_iter()
+            .map(|c| (c.check, c.passed))
+            .collect()
+    }
+
+    #[test]
+    fn each_rule_passes_and_fails() {
+        let df = df![
+            "id" => [1i64, 2, 2, 4],
+            "kind" => [Some("a"), Some("b"), Some("z"), None],
+            "x" => [0.5, f64::NAN, 2.0, 9.0],
+        ]
+        .unwrap();
+        let got = verdicts(
+            &df,
+            r#"format_version = 1
+[rows]
+min = 5
+max = 10
+[[columns]]
+name = "id"
+type = "int"
+unique = true
+not_null = true
+[[columns]]
+name = "kind"
+type = "float"
+not_null = true
+allowed = ["a", "b"]
+[[columns]]
+name = "x"
+min = 0.0
+max = 5.0
+unique = true
+[[columns]]
+name = "missing"
+"#,
+        );
+        let want = [
+            ("rows >= 5", false),
+            ("rows <= 10", true),
+            ("id: present", true),
+            ("id: type int", true),
+            ("id: not_null", true),
+            ("id: unique", false),
+            ("kind: present", true),
+            ("kind: type float", false),
+            ("kind: not_null", false),
+            ("kind: allowed [a, b]", false),
+            ("x: present", true),
+            ("x: unique", true),
+            ("x: >= 0", true),
+            ("x: <= 5", false),
+            ("missing: present", false),
+        ];
+        let want: Vec<(String, bool)> = want.iter().map(|(c, p)| ((*c).to_owned(), *p)).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn min_above_max_is_a_config_error() {
+        let e = Schema::parse(
+            Path::new("s.toml"),
+            "format_version = 1\n[[columns]]\nname = \"a\"\nmin = 3.0\nmax = 1.0\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("above max"), "{e}");
+    }
+}
