@@ -272,3 +272,63 @@ fn mouse_wheel_scrolls_the_table() {
     h.app.handle(wheel(MouseEventKind::ScrollUp));
     assert_eq!(h.app.data.row, 3);
 }
+
+#[test]
+fn sort_and_search_wait_for_a_running_load() {
+    let mut h = Harness::new(100, 30);
+    let other = h.app.data.sources[2].1.clone();
+    h.app.open(other);
+    assert!(h.app.data.loading());
+    // Keys pressed while the file loads must not cancel the load.
+    for c in ['s', '/'] {
+        h.app.handle(Event::Terminal(TermEvent::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        ))));
+    }
+    h.app.handle(Event::Terminal(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('z'),
+        KeyModifiers::NONE,
+    ))));
+    h.app.handle(Event::Terminal(TermEvent::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    ))));
+    h.app.settle(&h.rx, Duration::from_secs(60));
+    assert!(h.app.data.profile.is_some(), "the profile still arrives");
+    assert_eq!(h.app.data.sort, None);
+    assert!(h.screen().contains("maintenance_fresh_stable.csv"));
+}
+
+#[test]
+fn no_color_draws_without_colours_but_keeps_the_selection_visible() {
+    use ratatui::style::{Color, Modifier};
+    let mut h = Harness::new(100, 30);
+    h.app.ctx.theme = Theme::load("dark", None, ColorDepth::None).unwrap();
+    h.screen();
+    let buf = h.term.backend().buffer().clone();
+    let mut reversed = 0;
+    for cell in buf.content() {
+        assert!(matches!(cell.fg, Color::Reset), "{:?}", cell);
+        assert!(matches!(cell.bg, Color::Reset), "{:?}", cell);
+        if cell.modifier.contains(Modifier::REVERSED) {
+            reversed += 1;
+        }
+    }
+    assert!(reversed > 20, "the selected row is drawn reversed");
+}
+
+#[test]
+fn the_wheel_scrolls_the_picker_when_it_is_open() {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    let mut h = Harness::new(100, 30);
+    h.press("o");
+    h.app.handle(Event::Terminal(TermEvent::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 10,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    })));
+    assert_eq!(h.app.picker.as_ref().unwrap().selected, 1);
+    assert_eq!(h.app.data.row, 0, "the table behind did not move");
+}
