@@ -195,27 +195,46 @@ pub struct Keymap {
 impl Keymap {
     /// The default map with the user's file (if any) over it.
     pub fn load(user_file: Option<&Path>) -> Result<Self> {
-        let mut spec = parse(Path::new("keymap.toml (built in)"), DEFAULT)?;
+        let builtin = Path::new("keymap.toml (built in)");
+        // Each action's keys, with the file that gave them (for errors).
+        let mut spec: BTreeMap<String, (Vec<String>, &Path)> = parse(builtin, DEFAULT)?
+            .into_iter()
+            .map(|(name, keys)| (name, (keys, builtin)))
+            .collect();
         if let Some(path) = user_file.filter(|p| p.is_file()) {
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
-            spec.extend(parse(path, &text)?);
+            for (name, keys) in parse(path, &text)? {
+                spec.insert(name, (keys, path));
+            }
         }
         let names = Action::all();
-        let mut by_key = BTreeMap::new();
+        let mut by_key: BTreeMap<Key, (Action, &str)> = BTreeMap::new();
         let mut by_action: BTreeMap<Action, Vec<Key>> = BTreeMap::new();
-        for (name, keys) in &spec {
+        for (name, (keys, from)) in &spec {
             let Some((_, action, _)) = names.iter().find(|(n, _, _)| n == name) else {
                 return Err(
-                    Error::config(format!("unknown action '{name}' in the keymap")).field(name),
+                    Error::config(format!("unknown action '{name}' in the keymap"))
+                        .at(*from)
+                        .field(name),
                 );
             };
             for k in keys {
-                let key = Key::parse(k)
-                    .ok_or_else(|| Error::config(format!("'{k}' is not a key name")).field(name))?;
-                by_key.insert(key, *action);
+                let key = Key::parse(k).ok_or_else(|| {
+                    Error::config(format!("'{k}' is not a key name"))
+                        .at(*from)
+                        .field(name)
+                })?;
+                if let Some((_, other)) = by_key.insert(key, (*action, name)) {
+                    return Err(Error::config(format!(
+                        "key '{k}' is bound to both '{other}' and '{name}'"
+                    ))
+                    .at(*from)
+                    .hint(format!("remove it from one of them in {}", from.display())));
+                }
                 by_action.entry(*action).or_default().push(key);
             }
         }
+        let by_key = by_key.into_iter().map(|(k, (a, _))| (k, a)).collect();
         Ok(Self { by_key, by_action })
     }
 

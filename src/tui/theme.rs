@@ -124,7 +124,10 @@ impl Theme {
             let r: RoleSpec = value.clone().try_into().map_err(|e: toml::de::Error| {
                 Error::config(format!("theme '{name}', role '{role}': {}", e.message()))
             })?;
-            roles.insert(role.clone(), style_of(&r, depth)?);
+            let style = style_of(&r, depth).map_err(|e| {
+                Error::config(format!("theme '{name}', role '{role}': {}", e.message))
+            })?;
+            roles.insert(role.clone(), style);
         }
         if series.is_empty() {
             series.push(Style::default());
