@@ -84,6 +84,14 @@ fn main() {
     data::fingerprint::scan(&loaded.frame, &CancelToken::new(), &NoProgress).unwrap();
     let scan_time = t.elapsed();
     let t = Instant::now();
+    let file = std::fs::File::open(&path).unwrap();
+    let width = loaded.frame.width();
+    if data::records::quick_check(file, b',', b'"', width).unwrap() != Some(true) {
+        let file = std::fs::File::open(&path).unwrap();
+        data::records::scan_reader(file, b',', b'"').unwrap();
+    }
+    let records_time = t.elapsed();
+    let t = Instant::now();
     for c in loaded.frame.columns() {
         data::profile::profile_column(c.as_materialized_series()).unwrap();
     }
@@ -137,9 +145,10 @@ fn main() {
         ms(median(fulls.clone()))
     );
     println!(
-        "  of which       {:8.1} ms row pass (fingerprint, duplicates) alone, {:.1} ms column statistics alone, one thread",
+        "  of which       {:8.1} ms row pass (fingerprint, duplicates) alone, {:.1} ms column statistics alone, one thread; {:.1} ms record check of the file alone",
         ms(scan_time),
-        ms(stats_time)
+        ms(stats_time),
+        ms(records_time)
     );
     println!(
         "frame render     {:8.2} ms   (160×48, 1M rows, median of 50)",

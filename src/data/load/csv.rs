@@ -123,7 +123,7 @@ pub(super) fn read_csv(
                 let is_prefix = use_prefix && n_rows.is_some() && text.is_some();
                 let scan = match &text {
                     Some(t) => records::scan_bytes(t, dialect.delimiter, dialect.quote, !is_prefix),
-                    None => scan_file(path, &dialect)?,
+                    None => scan_file(path, &dialect, df.width())?,
                 };
                 if let Some((line, msg)) = scan.problem {
                     return Err(Error::input(msg).at(path).line(line).hint(RAGGED_HINT));
@@ -257,23 +257,23 @@ fn csv_error(path: &Path, e: &PolarsError, dialect: &Dialect, text: Option<&[u8]
 const RAGGED_HINT: &str =
     "fix the row, or check the delimiter and quote (override them with --delimiter, --quote)";
 
-/// Scan the file on disk (decompressing gzip) without holding it in memory.
-fn scan_file(path: &Path, dialect: &Dialect) -> Result<records::RecordScan> {
-    let file = open(path)?;
-    let scanned = if dialect.gzip {
-        records::scan_reader(
-            flate2::read::MultiGzDecoder::new(file),
-            dialect.delimiter,
-            dialect.quote,
-        )
-    } else {
-        records::scan_reader(
-            std::io::BufReader::new(file),
-            dialect.delimiter,
-            dialect.quote,
-        )
+/// Scan the file on disk (decompressing gzip) without holding it in memory:
+/// the quick count first, the full scan when it cannot vouch for the file.
+fn scan_file(path: &Path, dialect: &Dialect, fields: usize) -> Result<records::RecordScan> {
+    let (d, q) = (dialect.delimiter, dialect.quote);
+    let reader = || -> Result<Box<dyn Read>> {
+        let file = open(path)?;
+        Ok(if dialect.gzip {
+            Box::new(flate2::read::MultiGzDecoder::new(file))
+        } else {
+            Box::new(file)
+        })
     };
-    scanned.map_err(|e| Error::io(path, &e))
+    let io = |e: std::io::Error| Error::io(path, &e);
+    if records::quick_check(reader()?, d, q, fields).map_err(io)? == Some(true) {
+        return Ok(records::RecordScan::default());
+    }
+    records::scan_reader(reader()?, d, q).map_err(io)
 }
 
 /// Remove the rows of nulls polars made of blank lines. When the file also
