@@ -13,6 +13,9 @@
 //! path = "data/train.csv"     # required, relative to the project folder
 //! description = "…"           # optional
 //! schema = "schemas/train.toml"   # optional: data tests (see data::schema)
+//! [sources.checks]            # optional: data tests inline, same format
+//! rows = { min = 100 }
+//! columns = [{ name = "id", unique = true }]
 //! types = { machine_type = "categorical" }   # optional type overrides
 //! ```
 //!
@@ -26,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::write_atomic;
 use crate::data::LogicalType;
+use crate::data::schema::{Schema, SchemaSpec};
 use crate::error::{Error, Result, toml_error};
 
 /// The project file's name.
@@ -60,6 +64,9 @@ pub struct Source {
     /// A schema file with data tests, relative to the project folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<PathBuf>,
+    /// Data tests written inline, in the schema file's format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Schema>,
     /// Column type overrides, e.g. integer codes read as categorical.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub types: BTreeMap<String, LogicalType>,
@@ -161,6 +168,14 @@ impl Project {
         }
     }
 
+    /// The data tests of a source: its schema file and its inline checks.
+    pub fn schema_spec(&self, source: &Source) -> SchemaSpec {
+        SchemaSpec {
+            file: source.schema.as_ref().map(|f| self.resolve(f)),
+            inline: source.checks.clone(),
+        }
+    }
+
     pub fn source(&self, name: &str) -> Option<&Source> {
         self.file.sources.iter().find(|s| s.name == name)
     }
@@ -236,6 +251,31 @@ mod tests {
         let e = Project::open(dir.path()).unwrap_err();
         assert_eq!(e.location.line, Some(7), "{e}");
         assert!(e.message.contains("schemaa"), "{e}");
+    }
+
+    #[test]
+    fn inline_checks_add_to_the_schema_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("s.toml"),
+            "format_version = 1\n[[columns]]\nname = \"a\"\nnot_null = true\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join(PROJECT_FILE),
+            "format_version = 1\nname = \"x\"\n[[sources]]\nname = \"d\"\npath = \"d.csv\"\nschema = \"s.toml\"\n\
+             [sources.checks]\nrows = { min = 5 }\ncolumns = [{ name = \"b\", unique = true }]\n",
+        )
+        .unwrap();
+        let p = Project::open(dir.path()).unwrap();
+        let schema = p
+            .schema_spec(p.source("d").unwrap())
+            .load()
+            .unwrap()
+            .unwrap();
+        let names: Vec<&str> = schema.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(schema.rows.and_then(|r| r.min), Some(5));
     }
 
     #[test]

@@ -578,3 +578,25 @@ fn read_flags_override_what_is_sniffed() {
         stderr_of(&out)
     );
 }
+
+#[test]
+fn inline_checks_in_lathe_toml_are_validated() {
+    let sb = Sandbox::sample();
+    let toml = sb.project().join("lathe.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    // The last [[sources]] is the breast-cancer data (569 rows).
+    text.push_str("\n[sources.checks]\nrows = { min = 600 }\ncolumns = [{ name = \"diagnosis\", allowed = [\"malignant\", \"benign\"] }]\n");
+    std::fs::write(&toml, text).unwrap();
+    let out = sb
+        .lathe()
+        .args(["data", "validate", "breast-cancer"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    assert!(text.contains("FAIL  rows >= 600  (569 rows)"), "{text}");
+    assert!(
+        text.contains("PASS  diagnosis: allowed [malignant, benign]"),
+        "{text}"
+    );
+}

@@ -9,7 +9,8 @@ use serde::Serialize;
 use super::{Cli, ReadArgs, output};
 use crate::data::display::{self, cell_text};
 use crate::data::profile::ColumnProfile;
-use crate::data::{self, CheckResult, LoadOptions, Loaded, Profile, Schema};
+use crate::data::schema::SchemaSpec;
+use crate::data::{self, CheckResult, LoadOptions, Loaded, Profile};
 use crate::error::{Error, Result};
 use crate::jobs::CancelToken;
 use crate::project::Project;
@@ -56,7 +57,7 @@ pub struct HeadArgs {
 pub struct ValidateArgs {
     /// A data file, or the name of a source in lathe.toml.
     pub file: String,
-    /// Schema file with the data tests (default: the source's `schema` in lathe.toml).
+    /// Schema file with the data tests (default: the source's `schema` and `checks` in lathe.toml).
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
     /// Print a starting schema inferred from this (good) file instead of checking.
@@ -102,7 +103,7 @@ pub fn run(cli: &Cli, cmd: &DataCommand) -> Result<i32> {
 struct Input {
     path: PathBuf,
     options: LoadOptions,
-    schema: Option<PathBuf>,
+    schema: SchemaSpec,
 }
 
 fn resolve(cli: &Cli, file: &str, read: &ReadArgs) -> Result<Input> {
@@ -126,7 +127,7 @@ fn resolve(cli: &Cli, file: &str, read: &ReadArgs) -> Result<Input> {
         return Ok(Input {
             path,
             options,
-            schema: None,
+            schema: SchemaSpec::default(),
         });
     };
     for (col, ty) in &source.types {
@@ -135,7 +136,7 @@ fn resolve(cli: &Cli, file: &str, read: &ReadArgs) -> Result<Input> {
     Ok(Input {
         path: project.resolve(&source.path),
         options,
-        schema: source.schema.as_ref().map(|s| project.resolve(s)),
+        schema: project.schema_spec(source),
     })
 }
 
@@ -356,17 +357,20 @@ fn records(df: &DataFrame) -> Vec<serde_json::Map<String, serde_json::Value>> {
 
 fn validate(cli: &Cli, a: &ValidateArgs) -> Result<i32> {
     let input = resolve(cli, &a.file, &a.read)?;
-    let schema_path = a.schema.clone().or_else(|| input.schema.clone());
-    // Read the schema first: a broken schema should not wait for a big file.
-    let schema = match (&schema_path, a.infer) {
-        (_, true) => None,
-        (Some(p), false) => Some(Schema::load(p)?),
-        (None, false) => {
-            return Err(Error::usage("no schema to check against")
-                .at(&input.path)
-                .hint("give --schema FILE, set `schema` for this source in lathe.toml, or write one with --infer"));
-        }
+    let spec = match &a.schema {
+        Some(file) => SchemaSpec {
+            file: Some(file.clone()),
+            inline: None,
+        },
+        None => input.schema.clone(),
     };
+    // Read the schema first: a broken schema should not wait for a big file.
+    let schema = if a.infer { None } else { spec.load()? };
+    if schema.is_none() && !a.infer {
+        return Err(Error::usage("no schema to check against")
+            .at(&input.path)
+            .hint("give --schema FILE, set `schema` or `checks` for this source in lathe.toml, or write one with --infer"));
+    }
     let loaded = load(&input)?;
     let profile = run_profile(&loaded)?;
     let Some(schema) = schema else {

@@ -36,6 +36,8 @@ pub const SCHEMA_FORMAT_VERSION: u32 = 1;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Schema {
+    /// Optional; 1, the only version so far.
+    #[serde(default = "first_version")]
     pub format_version: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows: Option<RowBounds>,
@@ -68,6 +70,38 @@ pub struct ColumnRule {
     pub max: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed: Option<Vec<String>>,
+}
+
+fn first_version() -> u32 {
+    SCHEMA_FORMAT_VERSION
+}
+
+/// Where a source's data tests come from: a schema file, checks written
+/// inline in `lathe.toml`, or both (their checks add up).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SchemaSpec {
+    pub file: Option<std::path::PathBuf>,
+    pub inline: Option<Schema>,
+}
+
+impl SchemaSpec {
+    pub fn is_empty(&self) -> bool {
+        self.file.is_none() && self.inline.is_none()
+    }
+
+    /// Read the file (if any) and add the inline checks.
+    pub fn load(&self) -> Result<Option<Schema>> {
+        let file = self.file.as_deref().map(Schema::load).transpose()?;
+        Ok(match (file, self.inline.clone()) {
+            (None, None) => None,
+            (Some(s), None) | (None, Some(s)) => Some(s),
+            (Some(mut f), Some(i)) => {
+                f.rows = i.rows.or(f.rows);
+                f.columns.extend(i.columns);
+                Some(f)
+            }
+        })
+    }
 }
 
 /// One check's verdict.

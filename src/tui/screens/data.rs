@@ -15,6 +15,7 @@ use std::sync::mpsc::Sender;
 
 use polars::prelude::DataFrame;
 
+use crate::data::schema::SchemaSpec;
 use crate::data::{CheckResult, LoadOptions, Loaded, LogicalType, Profile};
 use crate::error::Error;
 use crate::jobs::{CancelToken, run_in_background};
@@ -45,7 +46,7 @@ struct Pending {
     path: PathBuf,
     shown: String,
     options: LoadOptions,
-    schema: Option<PathBuf>,
+    schema: SchemaSpec,
 }
 
 /// A running background job.
@@ -66,7 +67,7 @@ pub struct DataScreen {
     /// The path as shown: relative to the project folder when inside it.
     pub shown_path: String,
     options: LoadOptions,
-    schema: Option<PathBuf>,
+    schema: SchemaSpec,
     pub loaded: Option<Loaded>,
     /// The frame as sorted by the user; `None` shows file order.
     pub sorted: Option<DataFrame>,
@@ -105,7 +106,7 @@ impl DataScreen {
             pending: None,
             shown_path: String::new(),
             options: LoadOptions::default(),
-            schema: None,
+            schema: SchemaSpec::default(),
             loaded: None,
             sorted: None,
             sort: None,
@@ -195,10 +196,10 @@ impl DataScreen {
     pub fn open(&mut self, path: PathBuf, project: Option<&Project>) {
         let source = project.and_then(|p| p.source_for_path(&path).map(|s| (p, s)));
         let mut options = LoadOptions::default();
-        let mut schema = None;
+        let mut schema = SchemaSpec::default();
         if let Some((p, s)) = source {
             options.types = s.types.clone();
-            schema = s.schema.as_ref().map(|f| p.resolve(f));
+            schema = p.schema_spec(s);
         }
         if let Some(user) = self.overrides.get(&path) {
             options.types.extend(user.clone());
@@ -222,7 +223,7 @@ impl DataScreen {
         let done_tx = tx.clone();
         let spawned = run_in_background(
             "load",
-            move || jobs::load_job(&tx, id, &path, &options, schema.as_deref(), &cancel),
+            move || jobs::load_job(&tx, id, &path, &options, &schema, &cancel),
             move |r| {
                 if let Err(e) = r {
                     Self::send(&done_tx, id, JobMsg::Profiled(Err(e)));

@@ -6,7 +6,8 @@ use std::sync::mpsc::Sender;
 use polars::prelude::{DataFrame, SortMultipleOptions};
 
 use super::{DataScreen, PREVIEW_ROWS};
-use crate::data::{self, LoadOptions, Schema};
+use crate::data::schema::SchemaSpec;
+use crate::data::{self, LoadOptions};
 use crate::error::Result;
 use crate::jobs::{CancelToken, ChannelProgress, JobUpdate, Throttled, run_in_background};
 use crate::tui::event::{Event, JobMsg};
@@ -86,7 +87,7 @@ pub(super) fn load_job(
     id: u64,
     path: &Path,
     options: &LoadOptions,
-    schema: Option<&Path>,
+    schema: &SchemaSpec,
     cancel: &CancelToken,
 ) -> Result<()> {
     let send = |m: JobMsg| DataScreen::send(tx, id, m);
@@ -112,8 +113,11 @@ pub(super) fn load_job(
         Event::Job(id, JobMsg::Progress(u))
     }));
     let profile = data::profile(&frame, cancel, &progress)?;
-    let checks =
-        schema.map(|s| Schema::load(s).map(|schema| data::validate(&frame, &profile, &schema)));
+    let checks = match schema.load() {
+        Ok(Some(s)) => Some(Ok(data::validate(&frame, &profile, &s))),
+        Ok(None) => None,
+        Err(e) => Some(Err(e)),
+    };
     send(JobMsg::Profiled(Ok((profile, checks))));
     Ok(())
 }
