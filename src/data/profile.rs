@@ -276,6 +276,14 @@ fn distinct_f64(ca: &Float64Chunked) -> u64 {
 }
 
 fn numeric(s: &Series) -> Result<(NumericStats, u64)> {
+    let int_keys: Option<Vec<u64>> = if s.dtype().is_integer() {
+        s.strict_cast(&DataType::Int64).ok().and_then(|c| {
+            let ca = c.i64().ok()?;
+            Some(ca.iter().flatten().map(|v| (v as u64) ^ SIGN).collect())
+        })
+    } else {
+        None
+    };
     let f = s.cast(&DataType::Float64)?;
     let ca = f.f64()?;
     let mut values: Vec<f64> = Vec::with_capacity(ca.len() - ca.null_count());
@@ -301,15 +309,20 @@ fn numeric(s: &Series) -> Result<(NumericStats, u64)> {
     // Everything else from the sorted values.
     radix_sort_f64(&mut values);
     let (min, max) = (values.first().copied(), values.last().copied());
-    let distinct = if n == 0 {
-        0
-    } else {
-        1 + values.windows(2).filter(|w| w[0] != w[1]).count() as u64
-    };
-    let histogram = match (min, max) {
-        (Some(lo), Some(hi)) if lo.is_finite() && hi.is_finite() => {
-            Some(histogram(&values, lo, hi))
+    let distinct = match int_keys {
+        // Integers beyond 2^53 are not all distinct as floats: count them as integers.
+        Some(mut keys) => {
+            radix_sort_keys(&mut keys);
+            count_runs(&keys)
         }
+        None => count_runs(&values),
+    };
+    // The histogram covers the finite values; ±inf are in min and max.
+    let lo = values.partition_point(|v| *v == f64::NEG_INFINITY);
+    let hi = values.partition_point(|v| *v < f64::INFINITY);
+    let finite = &values[lo..hi];
+    let histogram = match (finite.first(), finite.last()) {
+        (Some(&a), Some(&b)) => Some(histogram(finite, a, b)),
         _ => None,
     };
     let quantiles = quantiles(&values, &QUANTILES);
@@ -332,9 +345,6 @@ fn numeric(s: &Series) -> Result<(NumericStats, u64)> {
 /// order-preserving 64-bit keys. Linear time; on a million values several
 /// times faster than a comparison sort. `-0.0` comes out as `0.0`.
 fn radix_sort_f64(values: &mut [f64]) {
-    const BITS: usize = 11;
-    const RADIX: usize = 1 << BITS;
-    const SIGN: u64 = 1 << 63;
     if values.len() < 1024 {
         for v in values.iter_mut() {
             *v += 0.0;
@@ -347,14 +357,32 @@ fn radix_sort_f64(values: &mut [f64]) {
         if b & SIGN != 0 { !b } else { b | SIGN }
     };
     let mut keys: Vec<u64> = values.iter().map(|&v| to_key(v)).collect();
+    radix_sort_keys(&mut keys);
+    for (v, k) in values.iter_mut().zip(keys) {
+        let b = if k & SIGN != 0 { k & !SIGN } else { !k };
+        *v = f64::from_bits(b);
+    }
+}
+
+/// The sign bit, flipped to make signed values sort as unsigned keys.
+const SIGN: u64 = 1 << 63;
+
+/// LSD radix sort of 64-bit keys, 11 bits a pass, skipping passes whose
+/// digit every key shares.
+fn radix_sort_keys(keys: &mut Vec<u64>) {
+    const BITS: usize = 11;
+    const RADIX: usize = 1 << BITS;
+    if keys.len() < 1024 {
+        keys.sort_unstable();
+        return;
+    }
     let mut out = vec![0u64; keys.len()];
     let mut counts = vec![0usize; RADIX];
     for shift in (0..64).step_by(BITS) {
         counts.fill(0);
-        for &k in &keys {
+        for &k in keys.iter() {
             counts[(k >> shift) as usize & (RADIX - 1)] += 1;
         }
-        // A digit every key shares leaves the order as it is.
         if counts.contains(&keys.len()) {
             continue;
         }
@@ -364,16 +392,21 @@ fn radix_sort_f64(values: &mut [f64]) {
             *c = start;
             start += here;
         }
-        for &k in &keys {
+        for &k in keys.iter() {
             let d = (k >> shift) as usize & (RADIX - 1);
             out[counts[d]] = k;
             counts[d] += 1;
         }
-        std::mem::swap(&mut keys, &mut out);
+        std::mem::swap(keys, &mut out);
     }
-    for (v, k) in values.iter_mut().zip(keys) {
-        let b = if k & SIGN != 0 { k & !SIGN } else { !k };
-        *v = f64::from_bits(b);
+}
+
+/// Distinct values of a sorted slice.
+fn count_runs<T: PartialEq>(sorted: &[T]) -> u64 {
+    if sorted.is_empty() {
+        0
+    } else {
+        1 + sorted.windows(2).filter(|w| w[0] != w[1]).count() as u64
     }
 }
 
@@ -518,6 +551,20 @@ mod tests {
         want.sort_unstable_by(f64::total_cmp);
         radix_sort_f64(&mut v);
         assert_eq!(v, want);
+    }
+
+    #[test]
+    fn integers_beyond_two_to_the_53_are_counted_exactly() {
+        let big = 1i64 << 53;
+        let s = Series::new("id".into(), [big, big + 1, big + 2, -5]);
+        let p = profile_column(&s).unwrap();
+        assert_eq!(p.distinct, 4);
+        let inf = Series::new("x".into(), [1.0, f64::INFINITY, 3.0, f64::NEG_INFINITY]);
+        let p = profile_column(&inf).unwrap();
+        let n = p.numeric.unwrap();
+        assert_eq!(n.max, Some(f64::INFINITY));
+        let h = n.histogram.expect("a histogram of the finite values");
+        assert_eq!(h.counts.iter().sum::<u64>(), 2);
     }
 
     #[test]
