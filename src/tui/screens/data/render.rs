@@ -284,10 +284,14 @@ impl DataScreen {
         if let Some(r) = &p.range {
             lines.push(Line::raw(format!("from {}  to {}", r.min, r.max)));
         }
-        // Height of the text once wrapped to the pane's width.
+        // Height of the text once wrapped to the pane's width. In a small
+        // pane the chart matters more than the quantiles: keep it at least 5 rows.
         let w = inner.width.max(1) as usize;
-        let wrapped: usize = lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum();
-        let text_h = (wrapped as u16).min(inner.height);
+        let height = |ls: &[Line]| ls.iter().map(|l| l.width().max(1).div_ceil(w)).sum::<usize>();
+        while lines.len() > 3 && height(&lines) + 5 > inner.height as usize {
+            lines.pop();
+        }
+        let text_h = (height(&lines) as u16).min(inner.height);
         let [text, chart] =
             Layout::vertical([Constraint::Length(text_h), Constraint::Min(0)]).areas(inner);
         f.render_widget(
