@@ -16,6 +16,8 @@
 //! min = 280.0            # numeric range, inclusive
 //! max = 330.0
 //! allowed = ["L", "M"]   # allowed values of a string/categorical column
+//! # for date and datetime columns the range is ISO text:
+//! # min = "2024-01-01"; max = "2024-12-31 23:59:59"
 //! ```
 //!
 //! Each rule becomes one [`CheckResult`]; `lathe data validate` prints them
@@ -65,9 +67,9 @@ pub struct ColumnRule {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unique: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min: Option<f64>,
+    pub min: Option<Bound>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
+    pub max: Option<Bound>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed: Option<Vec<String>>,
 }
@@ -104,6 +106,24 @@ impl SchemaSpec {
     }
 }
 
+/// A range bound: a number, or a date/time in ISO form for date columns
+/// (`"2024-01-01"`, `"2024-01-01 12:00:00"`), compared as text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Bound {
+    Number(f64),
+    Date(String),
+}
+
+impl std::fmt::Display for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Number(v) => f.write_str(&fmt_num(*v)),
+            Self::Date(d) => write!(f, "'{d}'"),
+        }
+    }
+}
+
 /// One check's verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
@@ -133,9 +153,12 @@ impl Schema {
             .field("format_version"));
         }
         for c in &schema.columns {
-            if let (Some(lo), Some(hi)) = (c.min, c.max)
-                && lo > hi
-            {
+            let reversed = match (&c.min, &c.max) {
+                (Some(Bound::Number(lo)), Some(Bound::Number(hi))) => lo > hi,
+                (Some(Bound::Date(lo)), Some(Bound::Date(hi))) => lo > hi,
+                _ => false,
+            };
+            if let (true, Some(lo), Some(hi)) = (reversed, &c.min, &c.max) {
                 return Err(Error::config(format!("min {lo} is above max {hi}"))
                     .at(path)
                     .field(format!("columns.{}", c.name)));
@@ -236,11 +259,11 @@ fn column_checks(df: &DataFrame, rule: &ColumnRule, p: &ColumnProfile, out: &mut
             format!("{repeats} repeated values"),
         ));
     }
-    if let Some(min) = rule.min {
-        out.push(bound_check(p, ">=", min, |s| s.min));
+    if let Some(min) = &rule.min {
+        out.push(bound_check(p, true, min));
     }
-    if let Some(max) = rule.max {
-        out.push(bound_check(p, "<=", max, |s| s.max));
+    if let Some(max) = &rule.max {
+        out.push(bound_check(p, false, max));
     }
     if let Some(allowed) = &rule.allowed {
         let bad = disallowed(df, name, allowed);
@@ -258,24 +281,30 @@ fn column_checks(df: &DataFrame, rule: &ColumnRule, p: &ColumnProfile, out: &mut
     }
 }
 
-/// `column >= bound` or `column <= bound` against the profiled min or max.
-fn bound_check(
-    p: &ColumnProfile,
-    op: &str,
-    bound: f64,
-    found: impl Fn(&crate::data::profile::NumericStats) -> Option<f64>,
-) -> CheckResult {
-    let (passed, detail) = match p.numeric.as_ref().map(|s| (found(s), s)) {
-        Some((Some(v), _)) => {
-            let ok = if op == ">=" { v >= bound } else { v <= bound };
-            let which = if op == ">=" { "min" } else { "max" };
-            (ok, format!("{which} {}", fmt_num(v)))
+/// `column >= bound` (`lower`) or `column <= bound` against the profiled
+/// min or max: numbers for numeric columns, ISO text for date columns.
+fn bound_check(p: &ColumnProfile, lower: bool, bound: &Bound) -> CheckResult {
+    let which = if lower { "min" } else { "max" };
+    let holds = |ord: std::cmp::Ordering| if lower { ord.is_ge() } else { ord.is_le() };
+    let (passed, detail) = match (bound, &p.numeric, &p.range) {
+        (Bound::Number(b), Some(stats), _) => match if lower { stats.min } else { stats.max } {
+            Some(v) => (
+                v.partial_cmp(b).is_some_and(holds),
+                format!("{which} {}", fmt_num(v)),
+            ),
+            None => (true, "no values".to_owned()),
+        },
+        (Bound::Date(b), _, Some(range)) => {
+            let v = if lower { &range.min } else { &range.max };
+            (holds(v.as_str().cmp(b.as_str())), format!("{which} {v}"))
         }
-        Some((None, _)) => (true, "no values".to_owned()),
-        None => (false, format!("not numeric ({})", p.logical_type)),
+        (Bound::Date(_), _, None) if p.count == 0 => (true, "no values".to_owned()),
+        (Bound::Number(_), _, _) => (false, format!("not numeric ({})", p.logical_type)),
+        (Bound::Date(_), _, _) => (false, format!("not a date column ({})", p.logical_type)),
     };
+    let op = if lower { ">=" } else { "<=" };
     check(
-        format!("{}: {op} {}", p.name, fmt_num(bound)),
+        format!("{}: {op} {bound}", p.name),
         Some(&p.name),
         passed,
         detail,
@@ -334,8 +363,16 @@ pub fn infer_schema(profile: &Profile) -> Schema {
                 unique: p.count > 1
                     && p.distinct == p.count
                     && matches!(p.logical_type, LogicalType::Int | LogicalType::String),
-                min: stats.and_then(|s| s.min).filter(|v| v.is_finite()),
-                max: stats.and_then(|s| s.max).filter(|v| v.is_finite()),
+                min: stats
+                    .and_then(|s| s.min)
+                    .filter(|v| v.is_finite())
+                    .map(Bound::Number)
+                    .or_else(|| p.range.as_ref().map(|r| Bound::Date(r.min.clone()))),
+                max: stats
+                    .and_then(|s| s.max)
+                    .filter(|v| v.is_finite())
+                    .map(Bound::Number)
+                    .or_else(|| p.range.as_ref().map(|r| Bound::Date(r.max.clone()))),
                 allowed: p
                     .top
                     .as_ref()
@@ -434,5 +471,43 @@ name = "missing"
         )
         .unwrap_err();
         assert!(e.message.contains("above max"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::*;
+    use crate::jobs::{CancelToken, NoProgress};
+
+    #[test]
+    fn date_columns_take_iso_bounds_and_infer_them() {
+        let text = df!["d" => ["2024-01-03", "2024-01-09"]].unwrap();
+        let d = text.column("d").unwrap().cast(&DataType::Date).unwrap();
+        let df = DataFrame::new(2, vec![d]).unwrap();
+        let profile = crate::data::profile(&df, &CancelToken::new(), &NoProgress).unwrap();
+        let schema = Schema::parse(
+            Path::new("s.toml"),
+            "[[columns]]\nname = \"d\"\nmin = \"2024-01-01\"\nmax = \"2024-01-05\"\n",
+        )
+        .unwrap();
+        let got: Vec<(String, bool, String)> = validate(&df, &profile, &schema)
+            .into_iter()
+            .map(|c| (c.check, c.passed, c.detail))
+            .collect();
+        assert_eq!(
+            got[1],
+            ("d: >= '2024-01-01'".into(), true, "min 2024-01-03".into())
+        );
+        assert_eq!(
+            got[2],
+            ("d: <= '2024-01-05'".into(), false, "max 2024-01-09".into())
+        );
+        let inferred = infer_schema(&profile);
+        assert_eq!(
+            inferred.columns[0].min,
+            Some(Bound::Date("2024-01-03".into()))
+        );
+        let again = validate(&df, &profile, &inferred);
+        assert!(again.iter().all(|c| c.passed), "{again:?}");
     }
 }

@@ -287,7 +287,11 @@ impl DataScreen {
         // Height of the text once wrapped to the pane's width. In a small
         // pane the chart matters more than the quantiles: keep it at least 5 rows.
         let w = inner.width.max(1) as usize;
-        let height = |ls: &[Line]| ls.iter().map(|l| l.width().max(1).div_ceil(w)).sum::<usize>();
+        let height = |ls: &[Line]| {
+            ls.iter()
+                .map(|l| l.width().max(1).div_ceil(w))
+                .sum::<usize>()
+        };
         while lines.len() > 3 && height(&lines) + 5 > inner.height as usize {
             lines.pop();
         }
