@@ -140,6 +140,16 @@ pub fn report(progress: &dyn Progress, stage: &str, done: usize, total: usize) {
     });
 }
 
+/// The first line of a panic's message.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown failure".to_owned());
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
 /// Run `work` on a new thread; its result is handed to `done` on that thread.
 /// A panic inside the work becomes an internal error instead of killing the app.
 pub fn run_in_background<T, W, D>(name: &str, work: W, done: D) -> std::io::Result<()>

@@ -332,3 +332,33 @@ fn the_wheel_scrolls_the_picker_when_it_is_open() {
     assert_eq!(h.app.picker.as_ref().unwrap().selected, 1);
     assert_eq!(h.app.data.row, 0, "the table behind did not move");
 }
+
+#[test]
+fn the_picker_lists_recent_projects_and_switches_to_one() {
+    let mut h = Harness::new(100, 30);
+    let other = tempfile::tempdir().unwrap();
+    let root = other.path().join("plant");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::copy(fixture_path("bad/good.csv"), root.join("good.csv")).unwrap();
+    std::fs::write(
+        root.join("lathe.toml"),
+        "format_version = 1\nname = \"plant\"\n[[sources]]\nname = \"good\"\npath = \"good.csv\"\n",
+    )
+    .unwrap();
+    h.app.recent.projects = vec![root.clone()];
+    h.press("o");
+    assert!(h.screen().contains("project"), "{}", h.screen());
+    // The five sample sources come first, then the recent project.
+    h.press("jjjjj");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(h.app.ctx.project.as_ref().unwrap().file.name, "plant");
+    let s = h.screen();
+    assert!(s.contains("project: plant"), "{s}");
+    assert!(s.contains("good.csv"), "{s}");
+}
+
+fn fixture_path(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}

@@ -150,9 +150,24 @@ fn load(input: &Input) -> Result<Loaded> {
 
 fn run_profile(loaded: &Loaded) -> Result<Profile> {
     let progress = output::progress();
-    let p = data::profile(&loaded.frame, &CancelToken::new(), progress.as_ref());
+    let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        data::profile(&loaded.frame, &CancelToken::new(), progress.as_ref())
+    }))
+    .unwrap_or_else(|panic| {
+        Err(Error::input(format!(
+            "cannot profile this file: {}",
+            crate::jobs::panic_message(panic.as_ref())
+        )))
+    });
     output::clear_progress();
-    p
+    // Errors about a column name the column; say which file too.
+    p.map_err(|e| {
+        if e.path.is_none() {
+            e.at(&loaded.path)
+        } else {
+            e
+        }
+    })
 }
 
 fn profile(cli: &Cli, a: &ProfileArgs) -> Result<i32> {

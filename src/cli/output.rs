@@ -41,6 +41,13 @@ pub fn clear_progress() {
 /// Render rows as an aligned table with a header and a rule under it.
 /// Columns whose `right_align` flag is set are right-aligned (numbers).
 pub fn table(header: &[&str], rows: &[Vec<String>], right_align: &[bool]) -> String {
+    // Column names can be any length; a table cell is at most 40 wide.
+    let header: Vec<String> = header
+        .iter()
+        .map(|h| crate::data::display::truncate(h, 40))
+        .collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let header = &header[..];
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -27,10 +27,39 @@ pub fn printable(s: String) -> String {
 
 fn raw_cell_text(df: &DataFrame, col: usize, row: usize) -> String {
     match df.columns()[col].get(row) {
-        Ok(AnyValue::Null) | Err(_) => String::new(),
-        Ok(AnyValue::String(s)) => s.to_owned(),
-        Ok(AnyValue::StringOwned(s)) => s.to_string(),
-        Ok(v) => match v.get_str() {
+        Ok(v) => value_text(&v),
+        Err(_) => String::new(),
+    }
+}
+
+/// Dates further than this from 1970 (in seconds) cannot be shown as
+/// calendar dates (chrono's range is about ±262,000 years; polars panics
+/// past it): they are shown as what they are.
+const MAX_CALENDAR_SECONDS: f64 = 8.0e12;
+
+/// The text of one value as lathe shows it.
+pub fn value_text(v: &AnyValue<'_>) -> String {
+    use polars::prelude::TimeUnit;
+    let out_of_calendar = match v {
+        AnyValue::Date(d) => (f64::from(*d) * 86_400.0).abs() > MAX_CALENDAR_SECONDS,
+        AnyValue::Datetime(t, unit, _) | AnyValue::DatetimeOwned(t, unit, _) => {
+            let per_second = match unit {
+                TimeUnit::Nanoseconds => 1e9,
+                TimeUnit::Microseconds => 1e6,
+                TimeUnit::Milliseconds => 1e3,
+            };
+            (*t as f64 / per_second).abs() > MAX_CALENDAR_SECONDS
+        }
+        _ => false,
+    };
+    if out_of_calendar {
+        return "<date out of range>".to_owned();
+    }
+    match v {
+        AnyValue::Null => String::new(),
+        AnyValue::String(s) => (*s).to_owned(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        v => match v.get_str() {
             // Categorical and enum values: their text, unquoted.
             Some(s) => s.to_owned(),
             None => v.to_string(),

@@ -65,10 +65,10 @@ fn prepare(series: &Series) -> Result<(LogicalType, Col)> {
                 .strict_cast(&DataType::Int64)
                 .map_err(|_| {
                     crate::error::Error::input(format!(
-                        "column '{}' holds integers above {}, which lathe cannot fingerprint",
+                        "column '{}' holds integers outside the 64-bit signed range, which lathe cannot fingerprint",
                         series.name(),
-                        i64::MAX
                     ))
+                    .hint("read it as text: --type COLUMN=string")
                     .field(series.name().as_str())
                 })?
                 .i64()?

@@ -60,6 +60,22 @@ pub fn preview(path: &Path, opts: &LoadOptions, n_rows: usize) -> Result<Loaded>
 }
 
 fn read(path: &Path, opts: &LoadOptions, n_rows: Option<usize>) -> Result<Loaded> {
+    // polars panics on a few Arrow types it does not support (union,
+    // interval, some extension and view types): report them as bad input.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_unguarded(path, opts, n_rows)
+    }))
+    .unwrap_or_else(|panic| {
+        Err(Error::input(format!(
+            "polars cannot read this file: {}",
+            crate::jobs::panic_message(panic.as_ref())
+        ))
+        .at(path)
+        .hint("a column type polars does not support? convert it (e.g. to CSV) and try again"))
+    })
+}
+
+fn read_unguarded(path: &Path, opts: &LoadOptions, n_rows: Option<usize>) -> Result<Loaded> {
     let format = match opts.format {
         Some(f) => {
             // Still report a missing file or a folder as such.
@@ -144,6 +160,7 @@ fn read_json(path: &Path, format: Format, n_rows: Option<usize>) -> Result<DataF
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::input("the file is empty").at(path));
     }
+    check_json_depth(path, &bytes)?;
     let json_format = match format {
         Format::Json => JsonFormat::Json,
         _ => JsonFormat::JsonLines,
@@ -173,6 +190,42 @@ fn read_json(path: &Path, format: Format, n_rows: Option<usize>) -> Result<DataF
         Some(n) => df.head(Some(n)),
         None => df,
     })
+}
+
+/// Deeper nesting than this is refused before polars sees it: its recursive
+/// reader would overflow the stack, which no error handling can catch.
+const MAX_JSON_DEPTH: usize = 256;
+
+fn check_json_depth(path: &Path, bytes: &[u8]) -> Result<()> {
+    let (mut depth, mut in_string, mut escaped, mut line) = (0usize, false, false, 1u64);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return Err(Error::input(format!(
+                        "JSON nested more than {MAX_JSON_DEPTH} levels deep; lathe reads tables, not trees"
+                    ))
+                    .at(path)
+                    .line(line));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'\n' => line += 1,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The first line of an NDJSON file that does not parse as JSON.

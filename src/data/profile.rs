@@ -258,10 +258,7 @@ pub fn profile_column(s: &Series) -> Result<ColumnProfile> {
 
 fn scalar_text(v: &AnyValue<'_>, dtype: &DataType) -> String {
     let v = v.strict_cast(dtype).unwrap_or_else(|| v.clone());
-    match v {
-        AnyValue::String(s) => s.to_owned(),
-        other => other.to_string(),
-    }
+    crate::data::display::value_text(&v)
 }
 
 fn distinct_f64(ca: &Float64Chunked) -> u64 {

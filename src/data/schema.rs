@@ -387,7 +387,8 @@ pub fn infer_schema(profile: &Profile) -> Schema {
         .collect();
     Schema {
         format_version: SCHEMA_FORMAT_VERSION,
-        rows: Some(RowBounds {
+        // A file with no rows gets no lower bound: its own schema must pass it.
+        rows: (profile.rows > 0).then_some(RowBounds {
             min: Some(1),
             max: None,
         }),

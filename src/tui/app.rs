@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::event::Event;
 use super::keymap::{Action, Keymap};
-use super::picker::Picker;
+use super::picker::{Pick, Picker};
 use super::screens::data::DataScreen;
 use super::theme::{ColorDepth, Theme};
 use crate::cli::Cli;
@@ -84,8 +84,11 @@ impl App {
             recent,
             ctx,
         };
-        if let Some(p) = &app.ctx.project {
-            app.data.set_project(p);
+        if let Some(p) = app.ctx.project.clone() {
+            app.data.set_project(&p);
+            if !app.ctx.is_sample {
+                app.remember_project(&p);
+            }
         }
         app
     }
@@ -213,12 +216,35 @@ impl App {
             return;
         }
         match picker.enter() {
-            Ok(Some(path)) => {
+            Ok(Some(Pick::File(path))) => {
                 self.picker = None;
                 self.open(path);
             }
+            Ok(Some(Pick::Project(root))) => {
+                self.picker = None;
+                match Project::open(&root) {
+                    Ok(p) => self.switch_project(p),
+                    Err(e) => self.show_error(&e),
+                }
+            }
             Ok(None) => {}
             Err(e) => self.show_error(&e),
+        }
+    }
+
+    /// Work in another project: its sources, its first file.
+    pub fn switch_project(&mut self, p: Project) {
+        self.remember_project(&p);
+        self.data.set_project(&p);
+        self.ctx.project = Some(p);
+        self.ctx.is_sample = false;
+    }
+
+    fn remember_project(&mut self, p: &Project) {
+        if let Some(dirs) = &self.ctx.dirs {
+            self.recent.push_project(&p.root);
+            // Failing to save the recent list is not worth a dialog.
+            let _ = self.recent.save(dirs);
         }
     }
 
@@ -266,10 +292,7 @@ impl App {
             Ok(p) => {
                 self.data.status =
                     format!("made project '{}' in {}", p.file.name, p.root.display());
-                if let Some(dirs) = &self.ctx.dirs {
-                    self.recent.push_project(&p.root);
-                    let _ = self.recent.save(dirs);
-                }
+                self.remember_project(&p);
                 // The file on screen stays; the picker now lists the new project.
                 self.data.use_project(&p);
                 self.ctx.project = Some(p);

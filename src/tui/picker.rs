@@ -19,6 +19,8 @@ use crate::project::Project;
 pub enum EntryKind {
     Source,
     Recent,
+    /// A recently used project folder: choosing it switches project.
+    Project,
     Parent,
     Dir,
     File,
@@ -29,6 +31,13 @@ pub struct Entry {
     pub label: String,
     pub path: PathBuf,
     pub kind: EntryKind,
+}
+
+/// What Enter chose.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pick {
+    File(PathBuf),
+    Project(PathBuf),
 }
 
 pub struct Picker {
@@ -53,6 +62,20 @@ impl Picker {
                     kind: EntryKind::Source,
                 });
             }
+        }
+        let current = project.and_then(|p| p.root.canonicalize().ok());
+        for root in recent
+            .projects
+            .iter()
+            .filter(|r| r.join(crate::project::PROJECT_FILE).is_file())
+            .filter(|r| r.canonicalize().ok() != current)
+            .take(5)
+        {
+            pinned.push(Entry {
+                label: format!("{}/", root.display()),
+                path: root.clone(),
+                kind: EntryKind::Project,
+            });
         }
         for f in recent.files.iter().filter(|f| f.is_file()).take(5) {
             pinned.push(Entry {
@@ -134,7 +157,7 @@ impl Picker {
     }
 
     /// Enter on the selection: a file is returned to open; a folder is entered.
-    pub fn enter(&mut self) -> Result<Option<PathBuf>> {
+    pub fn enter(&mut self) -> Result<Option<Pick>> {
         let Some(e) = self.entries.get(self.selected).cloned() else {
             return Ok(None);
         };
@@ -144,7 +167,8 @@ impl Picker {
                 self.browse(&e.path)?;
                 Ok(None)
             }
-            _ => Ok(Some(e.path)),
+            EntryKind::Project => Ok(Some(Pick::Project(e.path))),
+            _ => Ok(Some(Pick::File(e.path))),
         }
     }
 
@@ -163,6 +187,7 @@ impl Picker {
                 let (tag, role) = match e.kind {
                     EntryKind::Source => ("source ", "status.ok"),
                     EntryKind::Recent => ("recent ", "dim"),
+                    EntryKind::Project => ("project", "header"),
                     EntryKind::Parent | EntryKind::Dir => ("       ", "title"),
                     EntryKind::File => ("       ", "text"),
                 };
