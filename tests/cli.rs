@@ -29,11 +29,7 @@ fn version_names_the_crate_version() {
 #[test]
 fn head_prints_a_header_and_n_rows() {
     let sb = Sandbox::sample();
-    let out = sb
-        .lathe()
-        .args(["data", "head", STABLE, "-n", "3"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["data", "head", STABLE, "-n", "3"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let text = stdout_of(&out);
     let lines: Vec<&str> = text.lines().collect();
@@ -59,11 +55,7 @@ fn head_prints_a_header_and_n_rows() {
 #[test]
 fn head_json_gives_records_with_the_columns_as_keys() {
     let sb = Sandbox::sample();
-    let out = sb
-        .lathe()
-        .args(["data", "head", STABLE, "-n", "3", "--json"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["data", "head", STABLE, "-n", "3", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let records = v.as_array().unwrap();
@@ -87,11 +79,7 @@ fn head_json_gives_records_with_the_columns_as_keys() {
 #[test]
 fn profile_json_has_the_documented_shape() {
     let sb = Sandbox::sample();
-    let out = sb
-        .lathe()
-        .args(["data", "profile", REFERENCE, "--json"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["data", "profile", REFERENCE, "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["lathe_json"], 1);
@@ -128,16 +116,8 @@ fn profile_json_has_the_documented_shape() {
 #[test]
 fn profile_json_is_the_same_for_a_path_and_its_source_name() {
     let sb = Sandbox::sample();
-    let by_path = sb
-        .lathe()
-        .args(["data", "profile", STABLE, "--json"])
-        .output()
-        .unwrap();
-    let by_name = sb
-        .lathe()
-        .args(["data", "profile", "fresh-stable", "--json"])
-        .output()
-        .unwrap();
+    let by_path = sb.run(&["data", "profile", STABLE, "--json"]);
+    let by_name = sb.run(&["data", "profile", "fresh-stable", "--json"]);
     assert_eq!(by_name.status.code(), Some(0), "{}", stderr_of(&by_name));
     let a: Value = serde_json::from_slice(&by_path.stdout).unwrap();
     let b: Value = serde_json::from_slice(&by_name.stdout).unwrap();
@@ -147,11 +127,7 @@ fn profile_json_is_the_same_for_a_path_and_its_source_name() {
 #[test]
 fn profile_text_names_every_column() {
     let sb = Sandbox::sample();
-    let out = sb
-        .lathe()
-        .args(["data", "profile", STABLE])
-        .output()
-        .unwrap();
+    let out = sb.run(&["data", "profile", STABLE]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let text = stdout_of(&out);
     let rows = csv_data_lines(&sb.file(STABLE));
@@ -172,11 +148,7 @@ fn profile_text_names_every_column() {
 #[test]
 fn validate_a_good_source_by_name_passes() {
     let sb = Sandbox::sample();
-    let out = sb
-        .lathe()
-        .args(["data", "validate", "reference"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["data", "validate", "reference"]);
     let text = stdout_of(&out);
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr_of(&out));
     assert!(text.contains("PASS  air_temp_k: <= 330"), "{text}");
@@ -202,17 +174,13 @@ fn with_out_of_range_value(sb: &Sandbox, source: &str) -> std::path::PathBuf {
 fn validate_fails_with_exit_1_on_an_out_of_range_value() {
     let sb = Sandbox::sample();
     with_out_of_range_value(&sb, REFERENCE);
-    let out = sb
-        .lathe()
-        .args([
-            "data",
-            "validate",
-            "too_hot.csv",
-            "--schema",
-            "schemas/maintenance.toml",
-        ])
-        .output()
-        .unwrap();
+    let out = sb.run(&[
+        "data",
+        "validate",
+        "too_hot.csv",
+        "--schema",
+        "schemas/maintenance.toml",
+    ]);
     let text = stdout_of(&out);
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr_of(&out));
     let failed: Vec<&str> = text.lines().filter(|l| l.starts_with("FAIL")).collect();
@@ -224,18 +192,14 @@ fn validate_fails_with_exit_1_on_an_out_of_range_value() {
     assert!(text.contains("1 failed"), "{text}");
 
     // --json says the same.
-    let out = sb
-        .lathe()
-        .args([
-            "data",
-            "validate",
-            "too_hot.csv",
-            "--schema",
-            "schemas/maintenance.toml",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let out = sb.run(&[
+        "data",
+        "validate",
+        "too_hot.csv",
+        "--schema",
+        "schemas/maintenance.toml",
+        "--json",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["passed"], false);
@@ -252,11 +216,7 @@ fn validate_fails_with_exit_1_on_an_out_of_range_value() {
 #[test]
 fn an_inferred_schema_parses_and_passes_on_its_own_file() {
     let sb = Sandbox::sample();
-    let out = sb
-        .lathe()
-        .args(["data", "validate", "fresh-stable", "--infer"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["data", "validate", "fresh-stable", "--infer"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let text = stdout_of(&out);
     let path = sb.file("inferred.toml");
@@ -276,11 +236,7 @@ fn an_inferred_schema_parses_and_passes_on_its_own_file() {
         )
     );
     std::fs::write(&path, &text).unwrap();
-    let out = sb
-        .lathe()
-        .args(["data", "validate", STABLE, "--schema", "inferred.toml"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["data", "validate", STABLE, "--schema", "inferred.toml"]);
     let report = stdout_of(&out);
     assert_eq!(out.status.code(), Some(0), "{report}{}", stderr_of(&out));
     assert!(!report.contains("FAIL"), "{report}");
@@ -307,11 +263,7 @@ fn a_schema_with_an_unknown_key_exits_2_naming_the_line() {
         "format_version = 1\n\n[[columns]]\nname = \"air_temp_k\"\nmaximum = 330.0\n",
     )
     .unwrap();
-    let out = sb
-        .lathe()
-        .args(["data", "validate", REFERENCE, "--schema", "bad_schema.toml"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["data", "validate", REFERENCE, "--schema", "bad_schema.toml"]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("bad_schema.toml:5"), "{err}");
@@ -322,11 +274,7 @@ fn a_schema_with_an_unknown_key_exits_2_naming_the_line() {
 #[test]
 fn a_missing_file_exits_2() {
     let sb = Sandbox::sample();
-    let out = sb
-        .lathe()
-        .args(["data", "profile", "no_such.csv"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["data", "profile", "no_such.csv"]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -340,11 +288,7 @@ fn an_empty_file_exits_2_naming_it() {
     let sb = Sandbox::sample();
     std::fs::copy(fixture("bad/empty.csv"), sb.file("empty.csv")).unwrap();
     for cmd in ["head", "profile"] {
-        let out = sb
-            .lathe()
-            .args(["data", cmd, "empty.csv"])
-            .output()
-            .unwrap();
+        let out = sb.run(&["data", cmd, "empty.csv"]);
         let err = stderr_of(&out);
         assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
         assert!(err.contains("empty.csv"), "{cmd}: {err}");
@@ -377,19 +321,15 @@ fn a_type_flag_changes_the_profiled_type() {
     assert_eq!(type_of(&[]), "int");
     assert_eq!(type_of(&["--type", "failure=categorical"]), "categorical");
     // The override shows in `head` too, and categories print as plain text.
-    let out = sb
-        .lathe()
-        .args([
-            "data",
-            "head",
-            STABLE,
-            "-n",
-            "2",
-            "--type",
-            "site=categorical",
-        ])
-        .output()
-        .unwrap();
+    let out = sb.run(&[
+        "data",
+        "head",
+        STABLE,
+        "-n",
+        "2",
+        "--type",
+        "site=categorical",
+    ]);
     let text = stdout_of(&out);
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let first_row = text.lines().nth(2).unwrap();
@@ -587,11 +527,7 @@ fn inline_checks_in_lathe_toml_are_validated() {
     // The last [[sources]] is the breast-cancer data (569 rows).
     text.push_str("\n[sources.checks]\nrows = { min = 600 }\ncolumns = [{ name = \"diagnosis\", allowed = [\"malignant\", \"benign\"] }]\n");
     std::fs::write(&toml, text).unwrap();
-    let out = sb
-        .lathe()
-        .args(["data", "validate", "breast-cancer"])
-        .output()
-        .unwrap();
+    let out = sb.run(&["data", "validate", "breast-cancer"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     let text = stdout_of(&out);
     assert!(text.contains("FAIL  rows >= 600  (569 rows)"), "{text}");

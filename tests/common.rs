@@ -80,6 +80,11 @@ impl Sandbox {
         cmd
     }
 
+    /// Run lathe with `args` in the project folder and collect its output.
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        self.lathe().args(args).output().unwrap()
+    }
+
     /// Point lathe's user folders into the sandbox and drop variables that change its output.
     pub fn sandbox_env(&self, cmd: &mut Command) {
         cmd.env("LATHE_CONFIG_DIR", self.tmp.path().join("config"))

@@ -110,7 +110,7 @@ fn read_unguarded(path: &Path, opts: &LoadOptions, n_rows: Option<usize>) -> Res
         }
         Format::Ndjson | Format::Json => (read_json(path, format, n_rows)?, None),
     };
-    let mut frame = check_columns(path, frame, &mut warnings)?;
+    let mut frame = check_columns(path, frame)?;
     apply_types(path, &mut frame, &opts.types, &mut warnings)?;
     if frame.height() == 0 {
         warnings.push("the file has a header but no rows".to_owned());
@@ -266,7 +266,7 @@ pub fn clean_polars_message(e: &PolarsError) -> String {
 }
 
 /// Refuse duplicate column names and strip stray BOMs from names.
-fn check_columns(path: &Path, mut df: DataFrame, _warnings: &mut [String]) -> Result<DataFrame> {
+fn check_columns(path: &Path, mut df: DataFrame) -> Result<DataFrame> {
     let names: Vec<String> = df
         .get_column_names()
         .iter()

@@ -129,7 +129,8 @@ impl App {
 
     pub fn handle(&mut self, event: Event) {
         match event {
-            Event::Tick => self.data.tick(),
+            // A tick only redraws (the job gauge's clock).
+            Event::Tick => {}
             Event::Quit => self.quit = true,
             Event::Job(id, msg) => {
                 if let Some(err) = self.data.on_job(id, msg) {

@@ -3,7 +3,6 @@
 
 use std::io::{Cursor, Read};
 use std::path::Path;
-use std::sync::Arc;
 
 use polars::prelude::*;
 
@@ -46,49 +45,7 @@ pub(super) fn read_csv(
     if let Some(h) = opts.has_header {
         dialect.has_header = h;
     }
-    // polars reads UTF-8 only: anything else is transcoded in memory first.
-    let text: Option<Arc<Vec<u8>>> = if dialect.cr_only {
-        // Lone '\r' line ends: read as '\n' (UTF-8 files only; others are rare enough).
-        let mut bytes = read_all(path, dialect.gzip)?;
-        if bytes.starts_with(b"\xef\xbb\xbf") {
-            bytes.drain(..3);
-        }
-        for b in bytes.iter_mut() {
-            if *b == b'\r' {
-                *b = b'\n';
-            }
-        }
-        warnings.push(
-            "lines end in a lone carriage return (old Mac format); lathe read them as line ends"
-                .to_owned(),
-        );
-        Some(Arc::new(bytes))
-    } else {
-        match &dialect.encoding {
-            // A preview parses only the first megabytes: polars would otherwise
-            // split the whole file into chunks before stopping at `n_rows`.
-            Encoding::Utf8 if n_rows.is_some() && use_prefix => {
-                prefix_lines(path, dialect.gzip)?.map(Arc::new)
-            }
-            Encoding::Utf8 => None,
-            Encoding::Utf8Bom => Some(Arc::new(read_all(path, dialect.gzip)?[3..].to_vec())),
-            Encoding::Other(name) => {
-                let raw = read_all(path, dialect.gzip)?;
-                let (text, lossy) = sniff::transcode(&raw, name)
-                    .ok_or_else(|| Error::input(format!("unknown encoding '{name}'")).at(path))?;
-                warnings.push(format!(
-                    "the file is {name}, not UTF-8; lathe converted it{}",
-                    if lossy {
-                        " (some bytes could not be converted and show as '\u{fffd}')"
-                    } else {
-                        ""
-                    }
-                ));
-                let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
-                Some(Arc::new(text.into_bytes()))
-            }
-        }
-    };
+    let text = in_memory_text(path, &dialect, n_rows.is_some() && use_prefix, warnings)?;
 
     let mut as_text: Vec<PlSmallStr> = Vec::new();
     loop {
@@ -100,7 +57,7 @@ pub(super) fn read_csv(
             .with_has_header(dialect.has_header)
             .with_infer_schema_length(Some(10_000))
             .with_n_rows(n_rows)
-            .with_schema_overwrite((!as_text.is_empty()).then(|| Arc::new(overwrite)))
+            .with_schema_overwrite((!as_text.is_empty()).then(|| std::sync::Arc::new(overwrite)))
             .with_parse_options(
                 CsvParseOptions::default()
                     .with_separator(dialect.delimiter)
@@ -109,8 +66,8 @@ pub(super) fn read_csv(
                     .with_missing_is_null(true),
             );
         let result = match &text {
-            Some(bytes) => options
-                .into_reader_with_file_handle(Cursor::new(bytes.as_slice()))
+            Some(t) => options
+                .into_reader_with_file_handle(Cursor::new(t.bytes.as_slice()))
                 .finish(),
             None => options
                 .try_into_reader_with_file_path(Some(path.to_owned()))
@@ -120,11 +77,7 @@ pub(super) fn read_csv(
             Ok(df) => {
                 // polars pads short rows with nulls and reads blank lines as
                 // rows of nulls: check the record structure of the whole input.
-                let is_prefix = use_prefix && n_rows.is_some() && text.is_some();
-                let scan = match &text {
-                    Some(t) => records::scan_bytes(t, dialect.delimiter, dialect.quote, !is_prefix),
-                    None => scan_file(path, &dialect, df.width())?,
-                };
+                let scan = scan_input(path, &dialect, text.as_ref(), df.width())?;
                 if let Some((line, msg)) = scan.problem {
                     return Err(Error::input(msg).at(path).line(line).hint(RAGGED_HINT));
                 }
@@ -143,12 +96,7 @@ pub(super) fn read_csv(
                     as_text.push(col.into());
                     continue;
                 }
-                return Err(csv_error(
-                    path,
-                    &e,
-                    &dialect,
-                    text.as_deref().map(Vec::as_slice),
-                ));
+                return Err(csv_error(path, &e, &dialect, text.as_ref()));
             }
         }
     }
@@ -230,21 +178,12 @@ fn unparsable_column(e: &PolarsError) -> Option<String> {
 }
 
 /// A CSV error with the line it is on, found by a diagnostic scan.
-fn csv_error(path: &Path, e: &PolarsError, dialect: &Dialect, text: Option<&[u8]>) -> Error {
+fn csv_error(path: &Path, e: &PolarsError, dialect: &Dialect, text: Option<&InMemory>) -> Error {
     let mut err = polars_error(path, e);
-    let owned;
-    let bytes = match text {
-        Some(b) => b,
-        None => match read_all(path, dialect.gzip) {
-            Ok(b) => {
-                owned = b;
-                &owned
-            }
-            Err(_) => return err,
-        },
-    };
-    let scan = records::scan_bytes(bytes, dialect.delimiter, dialect.quote, true);
-    if let Some((line, msg)) = scan.problem {
+    // No field count to vouch for: the scan looks at every record.
+    if let Ok(scan) = scan_input(path, dialect, text, 0)
+        && let Some((line, msg)) = scan.problem
+    {
         err.message = msg;
         err = err.line(line);
         if err.message.contains("fields") {
@@ -256,6 +195,91 @@ fn csv_error(path: &Path, e: &PolarsError, dialect: &Dialect, text: Option<&[u8]
 
 const RAGGED_HINT: &str =
     "fix the row, or check the delimiter and quote (override them with --delimiter, --quote)";
+
+/// What polars parses when it is not the file on disk itself.
+struct InMemory {
+    bytes: Vec<u8>,
+    /// Only the first megabytes (a preview): a record may be cut.
+    prefix: bool,
+}
+
+/// polars reads UTF-8 only: other encodings and lone-CR line ends are
+/// converted in memory first; a preview reads only the file's first megabytes.
+fn in_memory_text(
+    path: &Path,
+    dialect: &Dialect,
+    preview: bool,
+    warnings: &mut Vec<String>,
+) -> Result<Option<InMemory>> {
+    let whole = |bytes| {
+        Some(InMemory {
+            bytes,
+            prefix: false,
+        })
+    };
+    if dialect.cr_only {
+        // UTF-8 files only; others are rare enough.
+        let mut bytes = read_all(path, dialect.gzip)?;
+        if bytes.starts_with(b"\xef\xbb\xbf") {
+            bytes.drain(..3);
+        }
+        for b in bytes.iter_mut().filter(|b| **b == b'\r') {
+            *b = b'\n';
+        }
+        warnings.push(
+            "lines end in a lone carriage return (old Mac format); lathe read them as line ends"
+                .to_owned(),
+        );
+        return Ok(whole(bytes));
+    }
+    Ok(match &dialect.encoding {
+        // polars would otherwise split the whole file into chunks before
+        // stopping at the preview's row count.
+        Encoding::Utf8 if preview => prefix_lines(path, dialect.gzip)?.map(|bytes| InMemory {
+            bytes,
+            prefix: true,
+        }),
+        Encoding::Utf8 => None,
+        Encoding::Utf8Bom => {
+            let mut bytes = read_all(path, dialect.gzip)?;
+            bytes.drain(..3);
+            whole(bytes)
+        }
+        Encoding::Other(name) => {
+            let raw = read_all(path, dialect.gzip)?;
+            let (text, lossy) = sniff::transcode(&raw, name)
+                .ok_or_else(|| Error::input(format!("unknown encoding '{name}'")).at(path))?;
+            let lossy = if lossy {
+                " (some bytes could not be converted and show as '\u{fffd}')"
+            } else {
+                ""
+            };
+            warnings.push(format!(
+                "the file is {name}, not UTF-8; lathe converted it{lossy}"
+            ));
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
+            whole(text.into_bytes())
+        }
+    })
+}
+
+/// The record structure of what polars parsed.
+fn scan_input(
+    path: &Path,
+    dialect: &Dialect,
+    text: Option<&InMemory>,
+    fields: usize,
+) -> Result<records::RecordScan> {
+    match text {
+        Some(t) => Ok(records::scan_bytes(
+            &t.bytes,
+            dialect.delimiter,
+            dialect.quote,
+            !t.prefix,
+        )),
+        None => scan_file(path, dialect, fields),
+    }
+}
 
 /// Scan the file on disk (decompressing gzip) without holding it in memory:
 /// the quick count first, the full scan when it cannot vouch for the file.

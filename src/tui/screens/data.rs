@@ -340,8 +340,6 @@ impl DataScreen {
         None
     }
 
-    pub fn tick(&mut self) {}
-
     fn rows(&self) -> usize {
         self.frame().map_or(0, DataFrame::height)
     }

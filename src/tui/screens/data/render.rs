@@ -133,33 +133,40 @@ impl DataScreen {
         let end = (offset + inner_h).min(df.height());
         // Columns: from one that keeps the selected column visible.
         let names = df.get_column_names();
+        let widths: Vec<std::cell::OnceCell<u16>> = vec![std::cell::OnceCell::new(); df.width()];
         let width_of = |c: usize| -> u16 {
-            let head = names[c].chars().count();
-            let body = (offset..end)
-                .map(|r| cell_text(df, c, r).chars().count())
-                .max()
-                .unwrap_or(0);
-            head.max(body).clamp(3, MAX_CELL) as u16
+            *widths[c].get_or_init(|| {
+                let head = names[c].chars().count();
+                let body = (offset..end)
+                    .map(|r| cell_text(df, c, r).chars().count())
+                    .max()
+                    .unwrap_or(0);
+                head.max(body).clamp(3, MAX_CELL) as u16
+            })
         };
         let row_no_w = (end.max(1)).to_string().len() as u16;
         let avail = area.width.saturating_sub(2 + row_no_w + 1);
-        let mut first_col = 0;
-        let visible = loop {
-            let mut used = 0u16;
-            let mut cols = Vec::new();
-            for c in first_col..df.width() {
-                let w = width_of(c) + 1;
-                if used + w > avail && !cols.is_empty() {
-                    break;
-                }
-                used += w;
-                cols.push((c, w - 1));
-            }
-            if cols.iter().any(|(c, _)| *c == self.col) || first_col >= self.col {
-                break cols;
-            }
-            first_col += 1;
+        // The leftmost column: as far left as still shows the selected one.
+        let mut first_col = self.col.min(df.width().saturating_sub(1));
+        let mut used = if df.width() == 0 {
+            0
+        } else {
+            width_of(first_col) + 1
         };
+        while first_col > 0 && used + width_of(first_col - 1) < avail {
+            first_col -= 1;
+            used += width_of(first_col) + 1;
+        }
+        let mut visible = Vec::new();
+        let mut used = 0u16;
+        for c in first_col..df.width() {
+            let w = width_of(c) + 1;
+            if used + w > avail && !visible.is_empty() {
+                break;
+            }
+            used += w;
+            visible.push((c, w - 1));
+        }
         let mut header = vec![Cell::from("#").style(theme.style("dim"))];
         header.extend(visible.iter().map(|(c, _)| {
             let style = if *c == self.col {
