@@ -384,6 +384,25 @@ fn bash_completions_are_printed() {
 }
 
 #[test]
+fn zsh_and_fish_completions_name_the_subcommands() {
+    let sb = Sandbox::empty();
+    for (shell, marker) in [("zsh", "#compdef lathe"), ("fish", "complete -c lathe")] {
+        let out = sb.run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = stdout_of(&out);
+        assert!(
+            script.contains(marker),
+            "{shell}: {}",
+            &script[..200.min(script.len())]
+        );
+        assert!(
+            script.contains("validate"),
+            "{shell} lists the data subcommands"
+        );
+    }
+}
+
+#[test]
 fn a_bad_flag_exits_2() {
     let sb = Sandbox::sample();
     sb.lathe()
