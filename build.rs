@@ -1,7 +1,29 @@
-//! Records the git commit lathe is built from, for `lathe --version`.
+//! Records the git commit lathe is built from (for `lathe --version`) and the
+//! versions of the learning crates (recorded in every training run's lineage).
 use std::process::Command;
 
+/// `name=version` pairs of the crates that fit models, read from Cargo.lock.
+fn engine_versions() -> String {
+    const ENGINES: &[&str] = &["linfa", "smartcore", "perpetual", "polars"];
+    let lock = std::fs::read_to_string("Cargo.lock").unwrap_or_default();
+    let mut found = Vec::new();
+    let mut name: Option<&str> = None;
+    for line in lock.lines() {
+        if let Some(n) = line.strip_prefix("name = ") {
+            name = Some(n.trim_matches('"'));
+        } else if let (Some(n), Some(v)) = (name, line.strip_prefix("version = ")) {
+            if ENGINES.contains(&n) {
+                found.push(format!("{n}={}", v.trim_matches('"')));
+            }
+            name = None;
+        }
+    }
+    found.join(",")
+}
+
 fn main() {
+    println!("cargo:rustc-env=LATHE_ENGINE_VERSIONS={}", engine_versions());
+    println!("cargo:rerun-if-changed=Cargo.lock");
     let commit = Command::new("git")
         .args(["rev-parse", "--short=12", "HEAD"])
         .output()

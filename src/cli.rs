@@ -7,6 +7,7 @@ pub mod completions;
 pub mod data;
 pub mod init;
 pub mod output;
+pub mod train;
 
 use std::path::PathBuf;
 
@@ -42,6 +43,8 @@ pub enum Command {
     /// Load, profile and validate data files.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// Train and cross-validate models in parallel; every configuration is stored as a run.
+    Train(Box<train::TrainArgs>),
     /// Print shell completions: `lathe completions bash > /etc/bash_completion.d/lathe`.
     Completions(completions::CompletionsArgs),
 }
@@ -118,6 +121,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<i32> {
     match command {
         Command::Init(args) => init::run(args),
         Command::Data(cmd) => data::run(cli, cmd),
+        Command::Train(args) => train::run(cli, args),
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -30,6 +30,11 @@ impl CancelToken {
         self.0.load(Ordering::Relaxed)
     }
 
+    /// The shared flag, for a signal handler to set.
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        self.0.clone()
+    }
+
     /// `Err(Cancelled)` once cancelled: call it between units of work.
     pub fn check(&self) -> Result<()> {
         if self.is_cancelled() {

@@ -28,9 +28,11 @@ pub mod cli;
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod experiments;
 pub mod jobs;
 pub mod project;
 pub mod sample;
+pub mod train;
 #[cfg(feature = "tui")]
 pub mod tui;
 

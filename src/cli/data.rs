@@ -100,21 +100,26 @@ pub fn run(cli: &Cli, cmd: &DataCommand) -> Result<i32> {
 }
 
 /// A file argument resolved: the path, and the project source it names, if any.
-struct Input {
-    path: PathBuf,
-    options: LoadOptions,
-    schema: SchemaSpec,
+pub(super) struct Input {
+    pub path: PathBuf,
+    pub options: LoadOptions,
+    pub schema: SchemaSpec,
 }
 
-fn resolve(cli: &Cli, file: &str, read: &ReadArgs) -> Result<Input> {
-    let mut options = read.to_options()?;
-    let project = match &cli.project {
+/// The project of `--project`, or the one the current folder is in.
+pub(super) fn current_project(cli: &Cli) -> Result<Option<Project>> {
+    Ok(match &cli.project {
         Some(dir) => Some(Project::open(dir)?),
         None => std::env::current_dir()
             .ok()
             .and_then(|d| Project::discover(&d))
             .and_then(|root| Project::open(&root).ok()),
-    };
+    })
+}
+
+pub(super) fn resolve(cli: &Cli, file: &str, read: &ReadArgs) -> Result<Input> {
+    let mut options = read.to_options()?;
+    let project = current_project(cli)?;
     let path = PathBuf::from(file);
     let source = project.as_ref().and_then(|p| {
         if path.exists() {

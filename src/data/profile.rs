@@ -409,7 +409,7 @@ fn count_runs<T: PartialEq>(sorted: &[T]) -> u64 {
 
 /// numpy's pairwise summation (blocks of 128 unrolled by 8), so sums agree
 /// with numpy to the last bits on typical data.
-fn pairwise_sum(v: &[f64]) -> f64 {
+pub fn pairwise_sum(v: &[f64]) -> f64 {
     const BLOCK: usize = 128;
     if v.len() < 8 {
         return v.iter().sum();
