@@ -8,7 +8,9 @@ mod common;
 mod cli;
 mod golden;
 mod loading;
+mod metrics;
 mod project;
+mod train;
 #[cfg(feature = "tui")]
 mod pty;
 #[cfg(feature = "tui")]

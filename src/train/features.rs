@@ -211,6 +211,10 @@ pub enum FittedColumn {
         fill: String,
         /// One output column each, in this order.
         categories: Vec<String>,
+        /// The reference category, encoded as all zeros (for learners that
+        /// need full-rank input, such as least squares).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
         /// A last output column for the categories beyond the cap.
         other: bool,
         unseen: Unseen,
@@ -224,14 +228,21 @@ pub struct FittedPipeline {
 }
 
 impl FittedPipeline {
-    /// Fit on the rows `rows` of `raw`.
-    pub fn fit(raw: &RawTable, rows: &[usize], spec: &PreprocessSpec) -> Result<Self> {
+    /// Fit on the rows `rows` of `raw`. With `full_rank`, each categorical
+    /// column drops its first category as the all-zeros reference, so the
+    /// one-hot columns are not collinear with an intercept.
+    pub fn fit(
+        raw: &RawTable,
+        rows: &[usize],
+        spec: &PreprocessSpec,
+        full_rank: bool,
+    ) -> Result<Self> {
         let mut columns = Vec::with_capacity(raw.features.len());
         for f in &raw.features {
             columns.push(match &f.column {
                 RawColumn::Numeric(v) => fit_numeric(&f.name, v, rows, spec),
                 RawColumn::Category { codes, values } => {
-                    fit_category(&f.name, codes, values, rows, spec)
+                    fit_category(&f.name, codes, values, rows, spec, full_rank)
                 }
             });
         }
@@ -310,6 +321,7 @@ impl FittedPipeline {
                         categories,
                         other,
                         unseen,
+                        reference,
                     },
                     RawColumn::Category { codes, values },
                 ) => {
@@ -328,11 +340,18 @@ impl FittedPipeline {
                     for (i, &r) in rows.iter().enumerate() {
                         let code = codes[r];
                         let slot = if code == MISSING_CODE {
-                            fill_slot.or(other_slot)
+                            if reference.as_ref() == Some(fill) {
+                                None
+                            } else {
+                                fill_slot.or(other_slot)
+                            }
                         } else {
                             let c = code as usize;
                             match slots.get(c).copied().flatten() {
                                 Some(s) => Some(s),
+                                None if reference.as_deref() == values.get(c).map(String::as_str) => {
+                                    None
+                                }
                                 None => match unseen {
                                     Unseen::Ignore => None,
                                     Unseen::Infrequent => other_slot,
@@ -422,6 +441,7 @@ fn fit_category(
     values: &[String],
     rows: &[usize],
     spec: &PreprocessSpec,
+    full_rank: bool,
 ) -> FittedColumn {
     let mut counts = vec![0u64; values.len()];
     let mut missing = 0u64;
@@ -459,10 +479,12 @@ fn fit_category(
     // Output columns in text order: stable and easy to read in a bundle.
     let mut categories: Vec<String> = seen.into_iter().map(|(v, _)| v).collect();
     categories.sort();
+    let reference = (full_rank && categories.len() > 1).then(|| categories.remove(0));
     FittedColumn::Category {
         name: name.to_owned(),
         fill,
         categories,
+        reference,
         other,
         unseen: spec.unseen,
     }
@@ -499,7 +521,7 @@ mod tests {
         };
         // Row 3 (100.0, 'z') is the validation row: it must not move the mean
         // nor add a category.
-        let p = FittedPipeline::fit(&table(), &[0, 1, 2, 4], &spec).unwrap();
+        let p = FittedPipeline::fit(&table(), &[0, 1, 2, 4], &spec, false).unwrap();
         assert_eq!(p.output_names(), vec!["x", "c=a", "c=b"]);
         let m = p.transform(&table(), &[1, 3, 4]).unwrap();
         // Missing x → mean of 1, 3, 5 = 3; 'z' is unseen → all zeros; missing c → 'a'.
@@ -513,15 +535,27 @@ mod tests {
             unseen: Unseen::Error,
             ..PreprocessSpec::default()
         };
-        let p = FittedPipeline::fit(&table(), &[0, 1, 2], &spec).unwrap();
+        let p = FittedPipeline::fit(&table(), &[0, 1, 2], &spec, false).unwrap();
         assert_eq!(p.output_names(), vec!["x", "c=a", "c=(other)"]);
         let err = p.transform(&table(), &[3]).unwrap_err();
         assert!(err.message.contains("'z'"), "{}", err.message);
     }
 
     #[test]
+    fn full_rank_encoding_drops_a_reference_category() {
+        let spec = PreprocessSpec::default();
+        let p = FittedPipeline::fit(&table(), &[0, 1, 2, 3, 4], &spec, true).unwrap();
+        assert_eq!(p.output_names(), vec!["x", "c=b", "c=z"]);
+        let m = p.transform(&table(), &[0, 1, 4]).unwrap();
+        // 'a' (and missing, filled with 'a') is the reference: all zeros.
+        assert_eq!((m.data[1], m.data[2]), (0.0, 0.0));
+        assert_eq!((m.data[4], m.data[5]), (1.0, 0.0));
+        assert_eq!((m.data[7], m.data[8]), (0.0, 0.0));
+    }
+
+    #[test]
     fn standardises_with_population_sd() {
-        let p = FittedPipeline::fit(&table(), &[0, 2], &PreprocessSpec::default()).unwrap();
+        let p = FittedPipeline::fit(&table(), &[0, 2], &PreprocessSpec::default(), false).unwrap();
         let m = p.transform(&table(), &[0, 2]).unwrap();
         assert_eq!((m.data[0], m.data[3]), (-1.0, 1.0));
     }

@@ -185,7 +185,8 @@ fn fit_eval(
     eval: &[usize],
     seed: u64,
 ) -> Result<(FittedPipeline, Model, FoldResult)> {
-    let pipeline = FittedPipeline::fit(raw, train, &prep.spec.preprocess)?;
+    let full_rank = config.algorithm.id == "linear_regression";
+    let pipeline = FittedPipeline::fit(raw, train, &prep.spec.preprocess, full_rank)?;
     let x = pipeline.transform(raw, train)?;
     let mut buf = TargetBuf::default();
     let y = target_ref(&prep.target_data, &mut buf, train);

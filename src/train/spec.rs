@@ -335,6 +335,15 @@ pub fn prepare(spec: &TrainSpec, df: DataFrame, data_path: &Path) -> Result<Prep
             .column(name)
             .map_err(|e| Error::internal(e.to_string()))?;
         match LogicalType::of(col.dtype()) {
+            LogicalType::Int
+                if spec.features.is_empty()
+                    && looks_like_id(name)
+                    && col.n_unique().unwrap_or(0) == col.len() =>
+            {
+                warnings.push(format!(
+                    "left out '{name}': a unique number per row named like an identifier (name it with --id to silence this)"
+                ));
+            }
             LogicalType::Int | LogicalType::Float | LogicalType::Bool => {
                 features.push((name.clone(), false));
             }
@@ -510,6 +519,12 @@ pub fn prepare(spec: &TrainSpec, df: DataFrame, data_path: &Path) -> Result<Prep
         jobs,
         warnings,
     })
+}
+
+/// `id`, `row_id`, `readingId`: names people give identifier columns.
+fn looks_like_id(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "id" || n.ends_with("_id") || n.ends_with(" id") || name.ends_with("Id") || name.ends_with("ID")
 }
 
 /// Classes of `col` (sorted by value, numerically for numbers), checked for the folds.
