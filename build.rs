@@ -22,7 +22,10 @@ fn engine_versions() -> String {
 }
 
 fn main() {
-    println!("cargo:rustc-env=LATHE_ENGINE_VERSIONS={}", engine_versions());
+    println!(
+        "cargo:rustc-env=LATHE_ENGINE_VERSIONS={}",
+        engine_versions()
+    );
     println!("cargo:rerun-if-changed=Cargo.lock");
     let commit = Command::new("git")
         .args(["rev-parse", "--short=12", "HEAD"])

@@ -47,6 +47,28 @@ impl fmt::Display for Task {
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// The leaderboard's metric columns for a task, PyCaret's headers: (header, metric name).
+pub fn leaderboard_columns(task: Task) -> &'static [(&'static str, &'static str)] {
+    match task {
+        Task::Classification => &[
+            ("Accuracy", "accuracy"),
+            ("AUC", "roc_auc"),
+            ("Recall", "recall_macro"),
+            ("Prec.", "precision_macro"),
+            ("F1", "f1_macro"),
+            ("Kappa", "cohen_kappa"),
+            ("MCC", "mcc"),
+        ],
+        Task::Regression => &[
+            ("MAE", "mae"),
+            ("MSE", "mse"),
+            ("RMSE", "rmse"),
+            ("R2", "r2"),
+            ("MAPE", "mape"),
+        ],
+    }
+}
+
 use crate::data::{LoadOptions, LogicalType};
 use crate::error::{Error, Result};
 use crate::experiments::record::{Lineage, RunRecord, RunStatus};
@@ -65,13 +87,22 @@ pub fn load_and_prepare(spec: &TrainSpec, path: &Path, options: &LoadOptions) ->
 /// The lineage every run of a study shares: the data's fingerprint and
 /// schema, the code (lathe version, git commit of the project), the learning
 /// crates' versions and where it ran.
-pub fn lineage(prep: &Prepared, project_root: Option<&Path>, cancel: &CancelToken) -> Result<Lineage> {
+pub fn lineage(
+    prep: &Prepared,
+    project_root: Option<&Path>,
+    cancel: &CancelToken,
+) -> Result<Lineage> {
     let fingerprint = crate::data::fingerprint::scan(&prep.frame, cancel, &NoProgress)?.fingerprint;
     let schema = prep
         .frame
         .columns()
         .iter()
-        .map(|c| (c.name().to_string(), LogicalType::of(c.dtype()).name().to_owned()))
+        .map(|c| {
+            (
+                c.name().to_string(),
+                LogicalType::of(c.dtype()).name().to_owned(),
+            )
+        })
         .collect();
     let data = match project_root.and_then(|r| prep.data_path.strip_prefix(r).ok()) {
         Some(rel) => rel.display().to_string(),

@@ -10,8 +10,8 @@ mod golden;
 mod loading;
 mod metrics;
 mod project;
-mod train;
 #[cfg(feature = "tui")]
 mod pty;
+mod train;
 #[cfg(feature = "tui")]
 mod tui;

@@ -63,9 +63,13 @@ fn by_algorithm(doc: &Value) -> BTreeMap<String, (Value, Value)> {
 }
 
 fn model_sha(sb: &Sandbox, run_id: &str) -> Option<String> {
-    let text =
-        std::fs::read_to_string(sb.project().join(".lathe/runs").join(run_id).join("run.json"))
-            .unwrap();
+    let text = std::fs::read_to_string(
+        sb.project()
+            .join(".lathe/runs")
+            .join(run_id)
+            .join("run.json"),
+    )
+    .unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     v["model_sha256"].as_str().map(str::to_owned)
 }
@@ -74,8 +78,16 @@ fn model_sha(sb: &Sandbox, run_id: &str) -> Option<String> {
 fn train_json_reports_every_run_and_stores_it() {
     let sb = Sandbox::sample();
     let out = sb.run(&[
-        "train", "--data", CANCER, "--target", "diagnosis", "--algorithms", FAST, "--folds",
-        "3", "--json",
+        "train",
+        "--data",
+        CANCER,
+        "--target",
+        "diagnosis",
+        "--algorithms",
+        FAST,
+        "--folds",
+        "3",
+        "--json",
     ]);
     let doc = json_of(&out);
     assert_eq!(doc["lathe_json"], 1);
@@ -131,7 +143,10 @@ fn train_json_reports_every_run_and_stores_it() {
     )
     .unwrap();
     let lin = &rec["lineage"];
-    assert!(lin["data_fingerprint"].as_str().unwrap().len() >= 64, "{lin}");
+    assert!(
+        lin["data_fingerprint"].as_str().unwrap().len() >= 64,
+        "{lin}"
+    );
     assert_eq!(lin["data"], CANCER);
     assert_eq!(lin["rows"], 569);
     assert!(lin["engines"]["linfa"].is_string());
@@ -145,15 +160,28 @@ fn results_do_not_depend_on_the_number_of_threads() {
     let mut docs = Vec::new();
     for jobs in ["1", "2"] {
         let out = sb.run(&[
-            "train", "--data", CANCER, "--target", "diagnosis", "--algorithms", FAST, "--folds",
-            "3", "--jobs", jobs, "--json",
+            "train",
+            "--data",
+            CANCER,
+            "--target",
+            "diagnosis",
+            "--algorithms",
+            FAST,
+            "--folds",
+            "3",
+            "--jobs",
+            jobs,
+            "--json",
         ]);
         docs.push(by_algorithm(&json_of(&out)));
     }
     assert_eq!(docs[0].len(), 3);
     for (alg, (metrics, id)) in &docs[0] {
         let (metrics2, id2) = &docs[1][alg];
-        assert_eq!(metrics, metrics2, "{alg}: metrics differ between 1 and 2 threads");
+        assert_eq!(
+            metrics, metrics2,
+            "{alg}: metrics differ between 1 and 2 threads"
+        );
         assert_ne!(id, id2, "each train call makes new runs");
         let (a, b) = (
             model_sha(&sb, id.as_str().unwrap()),
@@ -168,8 +196,16 @@ fn results_do_not_depend_on_the_number_of_threads() {
 fn rerun_reproduces_metrics_and_model_bytes() {
     let sb = Sandbox::sample();
     let out = sb.run(&[
-        "train", "--data", CANCER, "--target", "diagnosis", "--algorithms",
-        "decision_tree", "--folds", "3", "--json",
+        "train",
+        "--data",
+        CANCER,
+        "--target",
+        "diagnosis",
+        "--algorithms",
+        "decision_tree",
+        "--folds",
+        "3",
+        "--json",
     ]);
     let doc = json_of(&out);
     let id = doc["runs"][0]["run_id"].as_str().unwrap().to_owned();
@@ -189,7 +225,11 @@ fn rerun_reproduces_metrics_and_model_bytes() {
     std::fs::write(&path, text).unwrap();
     let out = sb.run(&["train", "--rerun", &id]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("the data changed"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the data changed"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -284,7 +324,10 @@ fn regression_is_inferred_for_a_numeric_target() {
     assert_eq!(doc["task"], "regression");
     assert_eq!(doc["metric"], "r2");
     let warnings = doc["warnings"].to_string();
-    assert!(warnings.contains("reading_id"), "the id column is left out: {warnings}");
+    assert!(
+        warnings.contains("reading_id"),
+        "the id column is left out: {warnings}"
+    );
     assert!(warnings.contains("timestamp"), "{warnings}");
     for r in doc["runs"].as_array().unwrap() {
         assert_eq!(r["status"], "finished", "{r}");
@@ -307,24 +350,37 @@ fn rows(n: usize, f: impl Fn(usize) -> String) -> String {
 #[test]
 fn bad_requests_are_refused_before_any_work() {
     let sb = Sandbox::sample();
-    let one_class = csv(&sb, "one.csv", &format!("x,y\n{}", rows(40, |i| format!("{i},a"))));
+    let one_class = csv(
+        &sb,
+        "one.csv",
+        &format!("x,y\n{}", rows(40, |i| format!("{i},a"))),
+    );
     let nulls = csv(
         &sb,
         "nulls.csv",
-        &format!("x,y\n{}", rows(40, |i| format!("{i},{}", ["a", "b", ""][i % 3]))),
+        &format!(
+            "x,y\n{}",
+            rows(40, |i| format!("{i},{}", ["a", "b", ""][i % 3]))
+        ),
     );
     let rare = csv(
         &sb,
         "rare.csv",
         &format!(
             "x,y\n{}",
-            rows(40, |i| format!("{i},{}", if i < 3 { "rare" } else { "common" }))
+            rows(40, |i| format!(
+                "{i},{}",
+                if i < 3 { "rare" } else { "common" }
+            ))
         ),
     );
     let text_y = csv(
         &sb,
         "text.csv",
-        &format!("x,y\n{}", rows(40, |i| format!("{i},{}", ["a", "b"][i % 2]))),
+        &format!(
+            "x,y\n{}",
+            rows(40, |i| format!("{i},{}", ["a", "b"][i % 2]))
+        ),
     );
     let no_features = csv(
         &sb,
@@ -339,7 +395,10 @@ fn bad_requests_are_refused_before_any_work() {
         "wide.csv",
         &format!(
             "{},y\n{}",
-            (0..10).map(|i| format!("c{i}")).collect::<Vec<_>>().join(","),
+            (0..10)
+                .map(|i| format!("c{i}"))
+                .collect::<Vec<_>>()
+                .join(","),
             rows(8, |i| format!("{}{}", "1,".repeat(10), i % 2))
         ),
     );
@@ -363,8 +422,14 @@ fn bad_requests_are_refused_before_any_work() {
             "regression needs numbers",
         ),
         (base(&no_features), "no usable feature columns"),
-        (with(&wide, &["--folds", "2", "--holdout", "0"]), "10 feature columns but only 8 rows"),
-        (with(&text_y, &["--algorithms", "xgboost"]), "unknown algorithm 'xgboost'"),
+        (
+            with(&wide, &["--folds", "2", "--holdout", "0"]),
+            "10 feature columns but only 8 rows",
+        ),
+        (
+            with(&text_y, &["--algorithms", "xgboost"]),
+            "unknown algorithm 'xgboost'",
+        ),
         (
             with(&text_y, &["--grid", "decision_tree.depth=3"]),
             "no hyperparameter 'depth'",
@@ -380,12 +445,18 @@ fn bad_requests_are_refused_before_any_work() {
                     "--grid",
                     &format!(
                         "decision_tree.max_depth={}",
-                        (1..=64).map(|k| k.to_string()).collect::<Vec<_>>().join(",")
+                        (1..=64)
+                            .map(|k| k.to_string())
+                            .collect::<Vec<_>>()
+                            .join(",")
                     ),
                     "--grid",
                     &format!(
                         "decision_tree.min_samples_leaf={}",
-                        (1..=40).map(|k| k.to_string()).collect::<Vec<_>>().join(",")
+                        (1..=40)
+                            .map(|k| k.to_string())
+                            .collect::<Vec<_>>()
+                            .join(",")
                     ),
                 ],
             ),
@@ -410,8 +481,17 @@ fn bad_requests_are_refused_before_any_work() {
     let out = sb.run(&["train", "--data", &nulls, "--target", "y", "--folds", "3"]);
     assert!(stderr(&out).contains("--drop-null-target"));
     let out = sb.run(&[
-        "train", "--data", &nulls, "--target", "y", "--folds", "3", "--drop-null-target",
-        "--algorithms", "gaussian_nb", "--json",
+        "train",
+        "--data",
+        &nulls,
+        "--target",
+        "y",
+        "--folds",
+        "3",
+        "--drop-null-target",
+        "--algorithms",
+        "gaussian_nb",
+        "--json",
     ]);
     let doc = json_of(&out);
     assert!(doc["warnings"].to_string().contains("dropped 13 rows"));
@@ -434,15 +514,14 @@ fn a_spec_file_is_read_and_its_mistakes_named() {
     )
     .unwrap();
     assert_eq!(rec["spec"]["validation"]["seed"], 7);
-    std::fs::write(
-        sb.file("bad.toml"),
-        "target = \"diagnosis\"\nfolds = 3\n",
-    )
-    .unwrap();
+    std::fs::write(sb.file("bad.toml"), "target = \"diagnosis\"\nfolds = 3\n").unwrap();
     let out = sb.run(&["train", "--spec", "bad.toml"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("bad.toml:2:1") && err.contains("unknown field `folds`"), "{err}");
+    assert!(
+        err.contains("bad.toml:2:1") && err.contains("unknown field `folds`"),
+        "{err}"
+    );
 }
 
 /// Cancels the search when the first job ends.
@@ -487,7 +566,13 @@ fn prepared(
 #[test]
 fn cancel_stops_new_jobs_and_keeps_finished_folds() {
     let sb = Sandbox::sample();
-    let prep = prepared(&sb.file(CANCER), &["decision_tree", "gaussian_nb"], 3, 1, 0.2);
+    let prep = prepared(
+        &sb.file(CANCER),
+        &["decision_tree", "gaussian_nb"],
+        3,
+        1,
+        0.2,
+    );
     let store = Store::at(&sb.project().join(".lathe"));
     let cancel = CancelToken::new();
     let obs = CancelAfterFirst {
@@ -530,7 +615,12 @@ fn a_failing_learner_fails_its_run_and_the_others_go_on() {
     let sb = Sandbox::empty();
     let path = sb.path().join("big.csv");
     let body = rows(34_000, |i| {
-        format!("{},{},{}", i % 97, (i * 7) % 13, if i % 5 == 0 { "B" } else { "M" })
+        format!(
+            "{},{},{}",
+            i % 97,
+            (i * 7) % 13,
+            if i % 5 == 0 { "B" } else { "M" }
+        )
     });
     std::fs::write(&path, format!("a,b,diagnosis\n{body}")).unwrap();
     let prep = prepared(&path, &["svm", "gaussian_nb"], 2, 2, 0.0);
@@ -544,7 +634,10 @@ fn a_failing_learner_fails_its_run_and_the_others_go_on() {
     let svm = outcome.runs.iter().find(|r| r.algorithm == "svm").unwrap();
     assert_eq!(svm.status, RunStatus::Failed);
     assert!(
-        svm.reason.as_deref().unwrap_or("").contains("kernel matrix"),
+        svm.reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("kernel matrix"),
         "{:?}",
         svm.reason
     );
@@ -555,4 +648,57 @@ fn a_failing_learner_fails_its_run_and_the_others_go_on() {
         .unwrap();
     assert_eq!(nb.status, RunStatus::Finished);
     assert_eq!(nb.metrics["accuracy"].folds.len(), 2);
+}
+
+#[test]
+fn two_train_processes_on_one_project_keep_every_run_whole() {
+    let sb = Sandbox::sample();
+    let args = [
+        "train",
+        "--data",
+        CANCER,
+        "--target",
+        "diagnosis",
+        "--grid",
+        "decision_tree.max_depth=2,3,4,5",
+        "--folds",
+        "3",
+        "--jobs",
+        "1",
+        "--json",
+    ];
+    let spawn = || {
+        std::process::Command::new(crate::common::bin_path())
+            .env("LATHE_CONFIG_DIR", sb.path().join("config"))
+            .env("LATHE_DATA_DIR", sb.path().join("data"))
+            .current_dir(sb.project())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let (da, db) = (json_of(&a), json_of(&b));
+    assert_ne!(da["study_id"], db["study_id"]);
+    let store = Store::at(&sb.project().join(".lathe"));
+    let (runs, bad) = store.list().unwrap();
+    assert!(bad.is_empty(), "unreadable runs: {bad:?}");
+    assert_eq!(runs.len(), 8);
+    // Same data, spec and seed: the two studies agree run for run.
+    for (ra, rb) in da["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(db["runs"].as_array().unwrap())
+    {
+        assert_eq!(ra["metrics"], rb["metrics"]);
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(sb.project().join(".lathe/runs"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
 }

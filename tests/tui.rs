@@ -362,3 +362,398 @@ fn fixture_path(rel: &str) -> std::path::PathBuf {
         .join("tests/fixtures")
         .join(rel)
 }
+
+// ---- The Train screen ----
+
+use lathe::experiments::record::RunStatus;
+use lathe::tui::screens::Screen;
+use lathe::tui::screens::train::{FoldState, Phase};
+
+impl Harness {
+    fn alt(&mut self, c: char) -> &mut Self {
+        self.key(KeyCode::Char(c), KeyModifiers::ALT)
+    }
+
+    /// Open one of the sample's sources on the Data screen and wait for it.
+    fn open_source(&mut self, name: &str) -> &mut Self {
+        let path = self
+            .app
+            .data
+            .sources
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap()
+            .1
+            .clone();
+        self.app.open(path);
+        self.app.settle(&self.rx, Duration::from_secs(60));
+        self
+    }
+
+    /// On the Train form: tick exactly the algorithms in `ids`, with keys.
+    fn tick_only(&mut self, ids: &[&str]) -> &mut Self {
+        let algos: Vec<(&str, bool)> = self
+            .app
+            .train
+            .form
+            .algos
+            .iter()
+            .map(|a| (a.info.id, a.on))
+            .collect();
+        for (i, (id, on)) in algos.into_iter().enumerate() {
+            if on != ids.contains(&id) {
+                self.form_row(5 + i).press(" ");
+            }
+        }
+        let ticked: Vec<&str> = self
+            .app
+            .train
+            .form
+            .algos
+            .iter()
+            .filter(|a| a.on)
+            .map(|a| a.info.id)
+            .collect();
+        assert_eq!(ticked.len(), ids.len(), "{ticked:?}");
+        self
+    }
+
+    /// Put the form's cursor on row `n` (0 target, 1 task, 2 folds, 3 seed, 4 jobs, 5… algorithms).
+    fn form_row(&mut self, n: usize) -> &mut Self {
+        self.press("g");
+        for _ in 0..n {
+            self.press("j");
+        }
+        assert_eq!(self.app.train.form.cursor, n);
+        self
+    }
+
+    /// Type into the field under the cursor, replacing its text.
+    fn type_field(&mut self, text: &str) -> &mut Self {
+        self.key(KeyCode::Enter, KeyModifiers::NONE);
+        assert!(self.app.train.typing());
+        while !self.app.train.form.input.as_ref().unwrap().text.is_empty() {
+            self.key(KeyCode::Backspace, KeyModifiers::NONE);
+        }
+        self.press(text);
+        self.key(KeyCode::Enter, KeyModifiers::NONE)
+    }
+
+    /// A key handled at once, without waiting for running jobs.
+    fn tap(&mut self, code: KeyCode) {
+        self.app
+            .handle(Event::Terminal(TermEvent::Key(KeyEvent::new(
+                code,
+                KeyModifiers::NONE,
+            ))));
+    }
+
+    fn runs_on_disk(&self) -> usize {
+        let root = &self.app.ctx.project.as_ref().unwrap().root;
+        match std::fs::read_dir(root.join(".lathe/runs")) {
+            Ok(d) => d
+                .filter(|e| e.as_ref().unwrap().path().join("run.json").is_file())
+                .count(),
+            Err(_) => 0,
+        }
+    }
+}
+
+#[test]
+fn train_form_on_breast_cancer_80x24() {
+    let mut h = Harness::new(80, 24);
+    h.open_source("breast-cancer").alt('3');
+    assert_eq!(h.app.screen, Screen::Train);
+    let form = &h.app.train.form;
+    // The target is found by its name; the task is inferred from its values.
+    assert_eq!(form.target_name(), Some("diagnosis"));
+    assert_eq!(form.effective_task(), lathe::train::Task::Classification);
+    assert!(
+        form.algos.iter().all(|a| a.on),
+        "569 rows: the whole default set"
+    );
+    let s = h.screen();
+    assert!(s.contains("Train [Alt-3]"), "{s}");
+    assert!(
+        s.contains("breast_cancer.csv  569 rows × 31 columns"),
+        "{s}"
+    );
+    assert!(s.contains("auto: classification"), "{s}");
+    assert!(s.contains("[x] gaussian_nb"), "{s}");
+    assert!(s.contains("7 × 5 folds = 35 jobs"), "{s}");
+    insta::assert_snapshot!("train_form_80x24", s);
+    // The other screens of the lathe-to-be are not here yet; Data is.
+    h.alt('2');
+    assert_eq!(h.app.screen, Screen::Train);
+    assert!(
+        h.screen()
+            .contains("screen 2 is not part of this lathe yet")
+    );
+    h.alt('1');
+    assert!(h.screen().contains("Columns"));
+}
+
+#[test]
+fn train_form_edits_grid_folds_and_jobs_with_keys() {
+    let mut h = Harness::new(100, 30);
+    h.open_source("breast-cancer").alt('3');
+    // decision_tree is the second algorithm; its first hyperparameter is max_depth.
+    h.form_row(6).type_field("3,5,8");
+    let dt = &h.app.train.form.algos[1];
+    assert_eq!(dt.info.id, "decision_tree");
+    assert_eq!(dt.configs(), 3);
+    assert!(h.screen().contains("try 3,5,8"));
+    // A value the hyperparameter cannot take is refused in a dialog.
+    h.type_field("3,deep");
+    assert!(h.screen().contains("Cannot do that"));
+    let body = &h.app.dialog.as_ref().unwrap().body;
+    assert!(body.contains("wants a whole number, not 'deep'"), "{body}");
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(h.app.train.form.algos[1].configs(), 3, "the grid is kept");
+    h.form_row(2).press("lll");
+    assert_eq!(h.app.train.form.folds, 8);
+    h.form_row(4).press("ll");
+    assert_eq!(h.app.train.form.jobs, Some(2));
+    h.press("hh");
+    assert_eq!(h.app.train.form.jobs, None);
+    assert!(h.screen().contains("auto (every core)"));
+}
+
+#[test]
+fn train_runs_a_small_search_and_fills_the_leaderboard() {
+    let mut h = Harness::new(100, 30);
+    h.open_source("breast-cancer").alt('3');
+    h.tick_only(&["decision_tree", "gaussian_nb"]);
+    h.form_row(2).press("hh");
+    assert_eq!(h.app.train.form.folds, 3);
+    // Start; the harness pumps events until the search ends.
+    h.press("r");
+    assert!(!h.app.train.busy());
+    let study = h.app.train.study.as_ref().unwrap();
+    assert_eq!(study.phase, Phase::Finished);
+    assert_eq!((study.done, study.total), (6, 6));
+    for c in &study.configs {
+        let r = c.record.as_ref().unwrap();
+        assert_eq!(r.status, RunStatus::Finished, "{}", c.algorithm);
+        assert!(r.mean("f1_macro").unwrap() > 0.85, "{}", c.algorithm);
+        assert!(c.folds.iter().all(|f| matches!(f, FoldState::Done(_))));
+    }
+    let id = study.id.clone().unwrap();
+    let status = h.app.train.status.clone();
+    assert!(
+        status.starts_with(&format!("study {id}: 2 runs")),
+        "{status}"
+    );
+    assert!(status.ends_with("stored in .lathe/runs"), "{status}");
+    let s = h.screen();
+    assert!(s.contains("Leaderboard · f1_macro"), "{s}");
+    for col in [
+        "Accuracy", "AUC", "Recall", "Prec.", "F1", "Kappa", "MCC", "TT",
+    ] {
+        assert!(s.contains(col), "{col}: {s}");
+    }
+    let board: Vec<&str> = s
+        .lines()
+        .skip_while(|l| !l.contains("Leaderboard"))
+        .collect();
+    assert!(board.iter().any(|l| l.contains("decision_tree *")), "{s}");
+    assert!(board.iter().any(|l| l.contains("gaussian_nb *")), "{s}");
+    assert!(s.contains(&id), "{s}");
+    assert_eq!(h.runs_on_disk(), 2);
+    // The form can change and start again: a new study beside the first.
+    h.tick_only(&["gaussian_nb"]);
+    h.press("r");
+    let again = h.app.train.study.as_ref().unwrap();
+    assert_eq!(again.configs.len(), 1);
+    assert_ne!(again.id.as_deref(), Some(id.as_str()));
+    assert_eq!(h.runs_on_disk(), 3);
+}
+
+#[test]
+fn train_regression_on_a_text_target_shows_a_dialog_and_keeps_the_form() {
+    let mut h = Harness::new(100, 30);
+    h.alt('3');
+    assert_eq!(h.app.train.form.target_name(), Some("failure"));
+    h.form_row(0).type_field("machine_type");
+    assert_eq!(h.app.train.form.target_name(), Some("machine_type"));
+    h.form_row(1).press("ll");
+    assert_eq!(h.app.train.form.task, Some(lathe::train::Task::Regression));
+    h.press("r");
+    let s = h.screen();
+    assert!(s.contains("Cannot read the data"), "{s}");
+    let body = &h.app.dialog.as_ref().unwrap().body;
+    assert!(
+        body.contains("is string but regression needs numbers"),
+        "{body}"
+    );
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert!(h.app.dialog.is_none());
+    assert!(!h.app.quit);
+    assert!(!h.app.train.busy());
+    assert!(h.app.train.study.is_none());
+    let form = &h.app.train.form;
+    assert_eq!(form.target_name(), Some("machine_type"));
+    assert_eq!(form.task, Some(lathe::train::Task::Regression));
+    assert_eq!(form.cursor, 1);
+    assert!(h.app.train.status.starts_with("error:"));
+    h.press("q");
+    assert!(h.app.quit);
+}
+
+#[test]
+fn train_one_class_target_is_refused_and_the_last_study_stays() {
+    let mut h = Harness::new(100, 30);
+    h.open_source("breast-cancer").alt('3');
+    h.tick_only(&["gaussian_nb"]);
+    h.press("r");
+    let first = h.app.train.study.as_ref().unwrap().id.clone().unwrap();
+    // A file whose 'label' column has one value.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one_class.csv");
+    let mut csv = String::from("x,z,label\n");
+    for i in 0..40 {
+        csv.push_str(&format!("{i},{},ok\n", i * 7 % 5));
+    }
+    std::fs::write(&path, csv).unwrap();
+    h.app.open(path);
+    h.app.settle(&h.rx, Duration::from_secs(30));
+    h.app.handle(Event::Tick);
+    assert_eq!(h.app.train.form.target_name(), Some("label"));
+    h.press("r");
+    let s = h.screen();
+    assert!(s.contains("Cannot read the data"), "{s}");
+    let body = &h.app.dialog.as_ref().unwrap().body;
+    assert!(body.contains("has only one class (ok)"), "{body}");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    assert!(h.app.dialog.is_none());
+    let study = h.app.train.study.as_ref().unwrap();
+    assert_eq!(study.id.as_deref(), Some(first.as_str()));
+    assert_eq!(study.phase, Phase::Finished);
+    assert!(h.screen().contains("one_class.csv"));
+}
+
+#[test]
+fn train_cancel_asks_first_then_stops_and_the_app_goes_on() {
+    let mut h = Harness::new(100, 30);
+    // The 10,000-row reference file: fits long enough to cancel.
+    h.alt('3');
+    h.tick_only(&["logistic_regression"]);
+    h.form_row(5).type_field("0.1,1,10");
+    assert_eq!(h.app.train.form.algos[0].configs(), 3);
+    h.form_row(4).press("l");
+    assert_eq!(h.app.train.form.jobs, Some(1));
+    h.tap(KeyCode::Char('r'));
+    assert!(h.app.train.busy());
+    // Pump events until a fold runs.
+    let end = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < end {
+        if let Ok(e) = h.rx.recv_timeout(Duration::from_millis(20)) {
+            h.app.handle(e);
+        }
+        let running = h.app.train.study.as_ref().is_some_and(|s| {
+            s.configs
+                .iter()
+                .any(|c| c.folds.contains(&FoldState::Running))
+        });
+        if running {
+            break;
+        }
+    }
+    let s = h.screen();
+    assert!(s.contains("Jobs · 3 × 5 folds · 1 threads"), "{s}");
+    assert!(s.contains("▶"), "{s}");
+    assert!(s.contains("0/15 jobs"), "{s}");
+    // Esc asks; Esc again says no and the search goes on.
+    h.tap(KeyCode::Esc);
+    assert!(h.screen().contains("Stop training?"));
+    h.tap(KeyCode::Esc);
+    assert!(h.app.dialog.is_none());
+    assert!(h.app.train.busy());
+    // The screen answers keys while the search runs.
+    h.tap(KeyCode::Char('k'));
+    assert_eq!(h.app.train.form.cursor, 3);
+    // Esc, then yes.
+    h.tap(KeyCode::Esc);
+    h.tap(KeyCode::Char('y'));
+    assert!(h.app.train.stopping);
+    h.app.settle(&h.rx, Duration::from_secs(120));
+    assert!(!h.app.train.busy());
+    let study = h.app.train.study.as_ref().unwrap();
+    assert_eq!(study.phase, Phase::Cancelled);
+    let statuses: Vec<RunStatus> = study
+        .configs
+        .iter()
+        .filter_map(|c| c.record.as_ref().map(|r| r.status))
+        .collect();
+    assert!(statuses.contains(&RunStatus::Cancelled), "{statuses:?}");
+    assert!(
+        h.app.train.status.contains("cancelled"),
+        "{}",
+        h.app.train.status
+    );
+    let s = h.screen();
+    assert!(s.contains("·"), "skipped folds are shown: {s}");
+    // The app still works: another screen, back, and the form still answers.
+    h.alt('1');
+    assert!(h.screen().contains("maintenance_reference.csv"));
+    h.alt('3').press("g");
+    assert_eq!(h.app.train.form.cursor, 0);
+    assert!(!h.app.quit);
+}
+
+#[test]
+fn train_leaderboard_dims_a_failed_run_with_its_reason() {
+    use lathe::train::search::SearchEvent;
+    use lathe::tui::screens::train::{Plan, Study};
+    let mut h = Harness::new(100, 30);
+    h.alt('3');
+    let mut study = Study::new(Plan {
+        task: lathe::train::Task::Classification,
+        metric: "f1_macro".into(),
+        folds: 2,
+        configs: vec![("svm", "c=1000000".into()), ("gaussian_nb", String::new())],
+        threads: 1,
+        warnings: Vec::new(),
+    });
+    for (config, fold, score) in [
+        (0, 0, Err("the solver did not converge".to_owned())),
+        (1, 0, Ok(0.9)),
+        (1, 1, Ok(0.8)),
+    ] {
+        study.apply(SearchEvent::JobStarted { config, fold });
+        study.apply(SearchEvent::JobFinished {
+            config,
+            fold,
+            score,
+            seconds: 0.1,
+        });
+    }
+    assert_eq!((study.done, study.failed), (3, 1));
+    // The running mean of the optimised metric ranks the runs; the failed one goes last.
+    assert_eq!(study.ranking(), vec![1, 0]);
+    h.app.train.study = Some(study);
+    let s = h.screen();
+    let row = |name: &str| {
+        s.lines()
+            .skip_while(|l| !l.contains("Leaderboard"))
+            .position(|l| l.contains(name))
+            .unwrap()
+    };
+    assert!(row("gaussian_nb") < row("svm"), "{s}");
+    assert!(s.contains("failed: the solver did not converge"), "{s}");
+    assert!(s.contains("0.8500"), "mean of the folds so far: {s}");
+    assert!(s.contains("✗"), "{s}");
+    // The failed row is drawn in the theme's dim colour.
+    let buf = h.term.backend().buffer().clone();
+    let y = (0..buf.area.height)
+        .find(|&y| {
+            let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+            line.contains("failed: the solver")
+        })
+        .unwrap();
+    let x = (0..buf.area.width)
+        .find(|&x| buf[(x, y)].symbol() == "f" && buf[(x + 1, y)].symbol() == "a")
+        .unwrap();
+    let dim = h.app.ctx.theme.style("dim").fg;
+    assert_eq!(buf[(x, y)].fg, dim.unwrap());
+}

@@ -225,12 +225,20 @@ pub fn build_spec(args: &TrainArgs) -> Result<TrainSpec> {
         let info = algorithms::find(alg, task)
             .or_else(|_| algorithms::find(alg, Task::Regression))
             .or_else(|_| algorithms::find(alg, Task::Classification))?;
-        let p = info.params.iter().find(|p| p.name == param).ok_or_else(|| {
-            Error::usage(format!(
-                "algorithm '{alg}' has no hyperparameter '{param}'; it has {}",
-                info.params.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
-            ))
-        })?;
+        let p = info
+            .params
+            .iter()
+            .find(|p| p.name == param)
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "algorithm '{alg}' has no hyperparameter '{param}'; it has {}",
+                    info.params
+                        .iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
         let parsed = values
             .split(',')
             .map(|v| p.parse(v))
@@ -242,10 +250,14 @@ pub fn build_spec(args: &TrainArgs) -> Result<TrainSpec> {
                     id: alg.to_owned(),
                     grid: BTreeMap::new(),
                 });
-                spec.algorithms.last_mut().ok_or_else(|| Error::internal("grid"))?
+                spec.algorithms
+                    .last_mut()
+                    .ok_or_else(|| Error::internal("grid"))?
             }
         };
-        entry.grid.insert(param.to_owned(), GridValues::Many(parsed));
+        entry
+            .grid
+            .insert(param.to_owned(), GridValues::Many(parsed));
     }
     Ok(spec)
 }
@@ -388,28 +400,6 @@ fn num(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
-/// PyCaret-style columns for the task.
-fn columns(task: Task) -> &'static [(&'static str, &'static str)] {
-    match task {
-        Task::Classification => &[
-            ("Accuracy", "accuracy"),
-            ("AUC", "roc_auc"),
-            ("Recall", "recall_macro"),
-            ("Prec.", "precision_macro"),
-            ("F1", "f1_macro"),
-            ("Kappa", "cohen_kappa"),
-            ("MCC", "mcc"),
-        ],
-        Task::Regression => &[
-            ("MAE", "mae"),
-            ("MSE", "mse"),
-            ("RMSE", "rmse"),
-            ("R2", "r2"),
-            ("MAPE", "mape"),
-        ],
-    }
-}
-
 /// The runs as a table, best first by the optimised metric.
 pub fn leaderboard(runs: &[RunRecord], task: Task, metric: &str) -> String {
     let greater = crate::train::metrics::greater_is_better(metric);
@@ -427,7 +417,7 @@ pub fn leaderboard(runs: &[RunRecord], task: Task, metric: &str) -> String {
         };
         key(b).total_cmp(&key(a))
     });
-    let cols = columns(task);
+    let cols = train::leaderboard_columns(task);
     let mut header = vec!["Run", "Algorithm", "Params"];
     header.extend(cols.iter().map(|(h, _)| *h));
     header.extend(["TT (s)", "Status"]);
@@ -462,22 +452,13 @@ pub fn leaderboard(runs: &[RunRecord], task: Task, metric: &str) -> String {
     out
 }
 
-/// Hyperparameters that differ from the algorithm's defaults, as `k=v`.
+/// Hyperparameters that differ from the algorithm's defaults, or "defaults".
 fn params_text(r: &RunRecord) -> String {
-    let info = algorithms::find(&r.algorithm, r.task).ok();
-    let parts: Vec<String> = r
-        .params
-        .iter()
-        .filter(|(k, v)| {
-            info.and_then(|i| i.params.iter().find(|p| p.name == k.as_str()))
-                .is_none_or(|p| p.default_value() != **v)
-        })
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    if parts.is_empty() {
+    let text = algorithms::params_text(&r.algorithm, r.task, &r.params);
+    if text.is_empty() {
         "defaults".to_owned()
     } else {
-        parts.join(" ")
+        text
     }
 }
 
@@ -550,7 +531,13 @@ fn rerun(
         });
         output::emitln(&serde_json::to_string_pretty(&doc).unwrap_or_default())?;
     } else {
-        let folds = report.original.metrics.values().map(|m| m.folds.len()).max().unwrap_or(0);
+        let folds = report
+            .original
+            .metrics
+            .values()
+            .map(|m| m.folds.len())
+            .max()
+            .unwrap_or(0);
         let mut out = format!("rerun of {id} ({})\n", report.original.algorithm);
         if report.differing_metrics.is_empty() {
             out.push_str(&format!(

@@ -172,8 +172,10 @@ impl Store {
             .collect();
         match matches.len() {
             1 => Ok(matches.into_iter().next().unwrap_or_default()),
-            0 => Err(Error::usage(format!("no run '{prefix}' in {}", self.runs_dir.display()))
-                .hint("`lathe runs list` shows the runs")),
+            0 => Err(
+                Error::usage(format!("no run '{prefix}' in {}", self.runs_dir.display()))
+                    .hint("`lathe runs list` shows the runs"),
+            ),
             n => Err(Error::usage(format!(
                 "'{prefix}' names {n} runs ({}…); give more characters",
                 matches

@@ -56,9 +56,16 @@ pub type Params = BTreeMap<String, ParamValue>;
 /// What values a hyperparameter takes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ParamKind {
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// `log` marks parameters searched on a log scale (C, alpha, …).
-    Float { min: f64, max: f64, log: bool },
+    Float {
+        min: f64,
+        max: f64,
+        log: bool,
+    },
     Choice(&'static [&'static str]),
 }
 
@@ -83,12 +90,14 @@ impl ParamInfo {
                     self.name
                 ))
             })?,
-            ParamKind::Float { .. } => text.parse::<f64>().map(ParamValue::Float).map_err(|_| {
-                Error::usage(format!(
-                    "hyperparameter '{}' wants a number, not '{text}'",
-                    self.name
-                ))
-            })?,
+            ParamKind::Float { .. } => {
+                text.parse::<f64>().map(ParamValue::Float).map_err(|_| {
+                    Error::usage(format!(
+                        "hyperparameter '{}' wants a number, not '{text}'",
+                        self.name
+                    ))
+                })?
+            }
             ParamKind::Choice(_) => ParamValue::Text(text.to_owned()),
         };
         self.check(value)
@@ -212,7 +221,10 @@ const N_TREES: ParamInfo = ParamInfo {
 };
 const MAX_FEATURES: ParamInfo = ParamInfo {
     name: "max_features",
-    kind: ParamKind::Int { min: 0, max: 100_000 },
+    kind: ParamKind::Int {
+        min: 0,
+        max: 100_000,
+    },
     default: "0",
     description: "features tried at each split; 0 = square root of the feature count",
 };
@@ -266,7 +278,10 @@ const BUDGET: ParamInfo = ParamInfo {
 };
 const MAX_ROUNDS: ParamInfo = ParamInfo {
     name: "max_rounds",
-    kind: ParamKind::Int { min: 1, max: 10_000 },
+    kind: ParamKind::Int {
+        min: 1,
+        max: 10_000,
+    },
     default: "100",
     description: "most boosting rounds",
 };
@@ -293,7 +308,10 @@ pub const CATALOGUE: &[AlgorithmInfo] = &[
             C,
             ParamInfo {
                 name: "max_iterations",
-                kind: ParamKind::Int { min: 1, max: 100_000 },
+                kind: ParamKind::Int {
+                    min: 1,
+                    max: 100_000,
+                },
                 default: "100",
                 description: "most L-BFGS iterations",
             },
@@ -315,7 +333,10 @@ pub const CATALOGUE: &[AlgorithmInfo] = &[
         id: "decision_tree",
         task: Task::Classification,
         name: "Decision tree",
-        engine: "linfa-trees",
+        // linfa-trees picks among equal splits by iterating a HashMap, whose order
+        // changes from process to process, so its trees are not reproducible;
+        // smartcore's tree is.
+        engine: "smartcore",
         description: "one CART tree of axis-aligned splits",
         params: &[
             MAX_DEPTH,
@@ -327,7 +348,6 @@ pub const CATALOGUE: &[AlgorithmInfo] = &[
                 default: "gini",
                 description: "impurity measure of a split",
             },
-            CLASS_WEIGHT,
         ],
         default_up_to_rows: ALL_ROWS,
         binary_only: false,
@@ -585,6 +605,21 @@ impl AlgorithmInfo {
     }
 }
 
+/// The hyperparameters of a configuration that differ from the algorithm's
+/// defaults, as `k=v k=v` ("" when all are defaults).
+pub fn params_text(id: &str, task: Task, params: &Params) -> String {
+    let info = find(id, task).ok();
+    params
+        .iter()
+        .filter(|(k, v)| {
+            info.and_then(|i| i.params.iter().find(|p| p.name == k.as_str()))
+                .is_none_or(|p| p.default_value() != **v)
+        })
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The target a model is fitted to.
 #[derive(Debug, Clone, Copy)]
 pub enum TargetRef<'a> {
@@ -600,7 +635,14 @@ pub enum TargetRef<'a> {
 pub enum Model {
     LogisticBinary(linfa_logistic::FittedLogisticRegression<f64, usize>),
     LogisticMulti(linfa_logistic::MultiFittedLogisticRegression<f64, usize>),
-    DecisionTree(linfa_trees::DecisionTree<f64, usize>),
+    DecisionTree(
+        smartcore::tree::decision_tree_classifier::DecisionTreeClassifier<
+            f64,
+            i64,
+            DenseMatrix<f64>,
+            Vec<i64>,
+        >,
+    ),
     RandomForest(
         smartcore::ensemble::random_forest_classifier::RandomForestClassifier<
             f64,
@@ -760,22 +802,21 @@ pub fn fit(
                 Ok(Model::LogisticMulti(m))
             }
         }
-        ("decision_tree", TargetRef::Classes(y, k)) => {
-            let quality = if get_s(params, "criterion") == "entropy" {
-                linfa_trees::SplitQuality::Entropy
+        ("decision_tree", TargetRef::Classes(y, _)) => {
+            use smartcore::tree::decision_tree_classifier as dt;
+            let criterion = if get_s(params, "criterion") == "entropy" {
+                dt::SplitCriterion::Entropy
             } else {
-                linfa_trees::SplitQuality::Gini
+                dt::SplitCriterion::Gini
             };
-            let mut ds = DatasetBase::new(xv, ArrayView1::from(y));
-            if let Some(w) = class_weights(params, y, k) {
-                ds = ds.with_weights(Array1::from_iter(w.iter().map(|&v| v as f32)));
-            }
-            let m = linfa_trees::DecisionTree::params()
-                .split_quality(quality)
-                .max_depth(Some(get_i(params, "max_depth")))
-                .min_weight_split(get_i(params, "min_samples_split") as f32)
-                .min_weight_leaf(get_i(params, "min_samples_leaf") as f32)
-                .fit(&ds)
+            let mut p = dt::DecisionTreeClassifierParameters::default()
+                .with_criterion(criterion)
+                .with_max_depth(get_i(params, "max_depth").min(u16::MAX as usize) as u16)
+                .with_min_samples_split(get_i(params, "min_samples_split"))
+                .with_min_samples_leaf(get_i(params, "min_samples_leaf"));
+            p.seed = Some(seed);
+            let yy: Vec<i64> = y.iter().map(|&c| c as i64).collect();
+            let m = dt::DecisionTreeClassifier::fit(&x.to_smartcore()?, &yy, p)
                 .map_err(|e| fail(info.engine, e))?;
             Ok(Model::DecisionTree(m))
         }
@@ -830,8 +871,12 @@ pub fn fit(
             };
             let yb: Vec<bool> = y.iter().map(|&c| c == 1).collect();
             let ds = DatasetBase::new(xv, ArrayView1::from(&yb[..]));
-            let p = svm_kernel(linfa_svm::Svm::<f64, linfa::dataset::Pr>::params(), params, x)
-                .pos_neg_weights(c_pos, c_neg);
+            let p = svm_kernel(
+                linfa_svm::Svm::<f64, linfa::dataset::Pr>::params(),
+                params,
+                x,
+            )
+            .pos_neg_weights(c_pos, c_neg);
             let m = p.fit(&ds).map_err(|e| fail(info.engine, e))?;
             Ok(Model::Svc(m))
         }
@@ -1017,7 +1062,12 @@ impl Model {
                 from_proba(out)
             }
             Model::DecisionTree(m) => Predictions::Classes {
-                labels: m.predict(&xv).to_vec(),
+                labels: m
+                    .predict(&x.to_smartcore()?)
+                    .map_err(|e| fail("smartcore", e))?
+                    .iter()
+                    .map(|&c| c.max(0) as usize)
+                    .collect(),
                 proba: None,
             },
             Model::RandomForest(m) => Predictions::Classes {
@@ -1117,7 +1167,8 @@ mod tests {
     fn every_default_parses_and_ids_are_unique_per_task() {
         for a in CATALOGUE {
             for p in a.params {
-                p.parse(p.default).unwrap_or_else(|e| panic!("{} {}: {e}", a.id, p.name));
+                p.parse(p.default)
+                    .unwrap_or_else(|e| panic!("{} {}: {e}", a.id, p.name));
             }
             assert_eq!(
                 CATALOGUE
@@ -1137,7 +1188,15 @@ mod tests {
         assert!(a.resolve(&p).unwrap_err().message.contains("out of range"));
         let mut p = Params::new();
         p.insert("depth".into(), ParamValue::Int(3));
-        assert!(a.resolve(&p).unwrap_err().message.contains("no hyperparameter 'depth'"));
-        assert_eq!(a.resolve(&Params::new()).unwrap()["n_trees"], ParamValue::Int(100));
+        assert!(
+            a.resolve(&p)
+                .unwrap_err()
+                .message
+                .contains("no hyperparameter 'depth'")
+        );
+        assert_eq!(
+            a.resolve(&Params::new()).unwrap()["n_trees"],
+            ParamValue::Int(100)
+        );
     }
 }

@@ -103,7 +103,10 @@ pub enum RawColumn {
     /// Numbers, NaN where missing (nulls, NaN and ±inf all count as missing).
     Numeric(Vec<f64>),
     /// Category codes into `values`; [`MISSING_CODE`] where missing.
-    Category { codes: Vec<u32>, values: Vec<String> },
+    Category {
+        codes: Vec<u32>,
+        values: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -155,7 +158,9 @@ impl RawTable {
             .map(|f| RawFeature {
                 name: f.name.clone(),
                 column: match &f.column {
-                    RawColumn::Numeric(v) => RawColumn::Numeric(rows.iter().map(|&r| v[r]).collect()),
+                    RawColumn::Numeric(v) => {
+                        RawColumn::Numeric(rows.iter().map(|&r| v[r]).collect())
+                    }
                     RawColumn::Category { codes, values } => RawColumn::Category {
                         codes: rows.iter().map(|&r| codes[r]).collect(),
                         values: values.clone(),
@@ -217,6 +222,9 @@ pub enum FittedColumn {
         reference: Option<String>,
         /// A last output column for the categories beyond the cap.
         other: bool,
+        /// The training categories that went to the "other" column.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        infrequent: Vec<String>,
         unseen: Unseen,
     },
 }
@@ -320,6 +328,7 @@ impl FittedPipeline {
                         fill,
                         categories,
                         other,
+                        infrequent,
                         unseen,
                         reference,
                     },
@@ -329,6 +338,7 @@ impl FittedPipeline {
                         .iter()
                         .enumerate()
                         .map(|(i, c)| (c.as_str(), i))
+                        .chain(infrequent.iter().map(|c| (c.as_str(), categories.len())))
                         .collect();
                     let fill_slot = slot_of.get(fill.as_str()).copied();
                     // Where each code of the raw vocabulary goes: a slot, "other", or nowhere.
@@ -349,7 +359,9 @@ impl FittedPipeline {
                             let c = code as usize;
                             match slots.get(c).copied().flatten() {
                                 Some(s) => Some(s),
-                                None if reference.as_deref() == values.get(c).map(String::as_str) => {
+                                None if reference.as_deref()
+                                    == values.get(c).map(String::as_str) =>
+                                {
                                     None
                                 }
                                 None => match unseen {
@@ -473,8 +485,14 @@ fn fit_category(
     }
     seen.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let other = seen.len() > spec.max_categories;
+    let mut infrequent: Vec<String> = Vec::new();
     if other {
-        seen.truncate(spec.max_categories - 1);
+        infrequent = seen
+            .split_off(spec.max_categories - 1)
+            .into_iter()
+            .map(|(v, _)| v)
+            .collect();
+        infrequent.sort();
     }
     // Output columns in text order: stable and easy to read in a bundle.
     let mut categories: Vec<String> = seen.into_iter().map(|(v, _)| v).collect();
@@ -486,6 +504,7 @@ fn fit_category(
         categories,
         reference,
         other,
+        infrequent,
         unseen: spec.unseen,
     }
 }
@@ -530,13 +549,22 @@ mod tests {
 
     #[test]
     fn cap_makes_an_other_column_and_unseen_can_fail() {
-        let spec = PreprocessSpec {
+        let capped = PreprocessSpec {
             max_categories: 2,
+            ..PreprocessSpec::default()
+        };
+        let p = FittedPipeline::fit(&table(), &[0, 1, 2, 3], &capped, false).unwrap();
+        assert_eq!(p.output_names(), vec!["x", "c=a", "c=(other)"]);
+        let m = p.transform(&table(), &[1, 3]).unwrap();
+        assert_eq!(
+            (m.data[1], m.data[2], m.data[4], m.data[5]),
+            (0.0, 1.0, 0.0, 1.0)
+        );
+        let strict = PreprocessSpec {
             unseen: Unseen::Error,
             ..PreprocessSpec::default()
         };
-        let p = FittedPipeline::fit(&table(), &[0, 1, 2], &spec, false).unwrap();
-        assert_eq!(p.output_names(), vec!["x", "c=a", "c=(other)"]);
+        let p = FittedPipeline::fit(&table(), &[0, 1, 2], &strict, false).unwrap();
         let err = p.transform(&table(), &[3]).unwrap_err();
         assert!(err.message.contains("'z'"), "{}", err.message);
     }

@@ -49,7 +49,10 @@ pub enum SearchEvent {
         run_ids: Vec<String>,
         jobs: usize,
     },
-    JobStarted { config: usize, fold: usize },
+    JobStarted {
+        config: usize,
+        fold: usize,
+    },
     /// A job ended: the optimised metric on its fold, or why it did not run or failed.
     JobFinished {
         config: usize,
@@ -58,10 +61,18 @@ pub enum SearchEvent {
         seconds: f64,
     },
     /// All folds of a configuration ended; its record is stored.
-    RunFinished { config: usize, record: Box<RunRecord> },
+    RunFinished {
+        config: usize,
+        record: Box<RunRecord>,
+    },
     /// Refitting the best configuration of an algorithm on all training rows.
-    Refitting { config: usize },
-    Refitted { config: usize, record: Box<RunRecord> },
+    Refitting {
+        config: usize,
+    },
+    Refitted {
+        config: usize,
+        record: Box<RunRecord>,
+    },
 }
 
 /// Receives search events; called from the search's worker threads.
@@ -145,7 +156,9 @@ pub fn job_seed(seed: u64, config: &Config, fold: usize) -> u64 {
     );
     let h = Sha256::digest(identity.as_bytes());
     let mut x = seed ^ u64::from_le_bytes(h[..8].try_into().unwrap_or([0; 8]));
-    x ^= (fold as u64).wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^= (fold as u64)
+        .wrapping_add(1)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
     // splitmix64 finaliser
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -216,6 +229,30 @@ fn fit_eval(
     Ok((pipeline, model, result))
 }
 
+/// Time and scores of one fit on `train` rows scored on `eval` rows (for benchmarks).
+#[derive(Debug, Clone)]
+pub struct FitScore {
+    pub fit_s: f64,
+    pub predict_s: f64,
+    pub scores: Vec<(&'static str, f64)>,
+}
+
+/// Fit `config` on rows `train` and score it on rows `eval`, as one job of a search does.
+pub fn fit_and_score(
+    prep: &Prepared,
+    config: &Config,
+    train: &[usize],
+    eval: &[usize],
+) -> Result<FitScore> {
+    let seed = job_seed(prep.spec.validation.seed, config, 0);
+    let (_, _, r) = fit_eval(prep, &prep.raw, config, train, eval, seed)?;
+    Ok(FitScore {
+        fit_s: r.fit_s,
+        predict_s: r.predict_s,
+        scores: r.scores,
+    })
+}
+
 fn score(prep: &Prepared, pred: &Predictions, rows: &[usize]) -> FoldResult {
     let mut r = FoldResult {
         scores: Vec::new(),
@@ -280,7 +317,9 @@ pub fn run(
     let rows = prep.split.folds.first().map_or(0, |f| f.train.len());
     let mut order: Vec<(usize, usize, f64)> = Vec::with_capacity(n_configs * n_folds);
     for (c, cfg) in prep.configs.iter().enumerate() {
-        let cost = cfg.algorithm.cost(&cfg.params, rows, prep.raw.features.len());
+        let cost = cfg
+            .algorithm
+            .cost(&cfg.params, rows, prep.raw.features.len());
         for f in 0..n_folds {
             order.push((c, f, cost));
         }
@@ -327,7 +366,9 @@ pub fn run(
             s.spawn(|_| {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(&(c, f, _)) = order.get(i) else { break };
+                    let Some(&(c, f, _)) = order.get(i) else {
+                        break;
+                    };
                     let skip = if cancel.is_cancelled() {
                         Some("cancelled".to_owned())
                     } else if let Some(b) = prep.spec.time_budget_s
@@ -366,7 +407,8 @@ pub fn run(
                                     (JobState::Failed(why.clone()), Err(why), secs)
                                 }
                                 Err(p) => {
-                                    let why = format!("the learner crashed: {}", panic_message(&*p));
+                                    let why =
+                                        format!("the learner crashed: {}", panic_message(&*p));
                                     (JobState::Failed(why.clone()), Err(why), secs)
                                 }
                             }
@@ -431,7 +473,8 @@ pub fn run(
                 }
                 Err(e) => {
                     tracing::warn!("refit of run {} failed: {}", runs[c].run_id, e.message);
-                    runs[c].reason = Some(format!("refit on all training rows failed: {}", e.message));
+                    runs[c].reason =
+                        Some(format!("refit on all training rows failed: {}", e.message));
                     if let Some(store) = &ctx.store {
                         store.update_run(&runs[c], None)?;
                     }
@@ -525,20 +568,20 @@ fn build_record(
             metrics_map.insert((*name).to_owned(), MetricSummary::of(folds));
         }
     }
-    let confusion = done.iter().filter_map(|r| r.confusion.as_ref()).fold(
-        None::<Vec<Vec<u64>>>,
-        |acc, m| match acc {
-            None => Some(m.clone()),
-            Some(mut a) => {
-                for (ra, rm) in a.iter_mut().zip(m) {
-                    for (x, y) in ra.iter_mut().zip(rm) {
-                        *x += y;
+    let confusion =
+        done.iter()
+            .filter_map(|r| r.confusion.as_ref())
+            .fold(None::<Vec<Vec<u64>>>, |acc, m| match acc {
+                None => Some(m.clone()),
+                Some(mut a) => {
+                    for (ra, rm) in a.iter_mut().zip(m) {
+                        for (x, y) in ra.iter_mut().zip(rm) {
+                            *x += y;
+                        }
                     }
+                    Some(a)
                 }
-                Some(a)
-            }
-        },
-    );
+            });
     // Validation scores of every fold together: curves and the decision threshold.
     let (mut roc, mut pr, mut threshold) = (None, None, None);
     if let (TargetData::Classes { y, .. }, true) = (
@@ -616,9 +659,7 @@ fn engine_version(engine: &str, lineage: &Lineage) -> String {
 fn thin(c: Curve) -> Curve {
     let n = c.x.len();
     let step = n.div_ceil(200).max(1);
-    let keep: Vec<usize> = (0..n)
-        .filter(|i| i % step == 0 || *i + 1 == n)
-        .collect();
+    let keep: Vec<usize> = (0..n).filter(|i| i % step == 0 || *i + 1 == n).collect();
     let pick = |v: &[f64]| -> Vec<f64> { keep.iter().filter_map(|&i| v.get(i).copied()).collect() };
     let thresholds = keep
         .iter()
@@ -685,8 +726,30 @@ pub fn fit_final(
         model,
         threshold,
     };
-    let bytes = serde_json::to_vec(&file).map_err(|e| Error::internal(format!("model JSON: {e}")))?;
+    let bytes = canonical_json(&file)?;
     Ok((bytes, holdout_metrics, importance))
+}
+
+/// JSON with every object's keys sorted: some learners keep maps whose
+/// iteration order changes from process to process (linfa-bayes' per-class
+/// statistics), and a model's bytes must not.
+fn canonical_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    fn sort(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<(String, serde_json::Value)> = map.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sort(v))).collect())
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sort).collect())
+            }
+            other => other,
+        }
+    }
+    let value =
+        serde_json::to_value(value).map_err(|e| Error::internal(format!("model JSON: {e}")))?;
+    serde_json::to_vec(&sort(value)).map_err(|e| Error::internal(format!("model JSON: {e}")))
 }
 
 /// Drop of the optimised metric when one input column's values are shuffled

@@ -155,7 +155,10 @@ pub struct Config {
 #[derive(Debug, Clone)]
 pub enum TargetData {
     /// Class index per row; `classes[i]` is the text of class i.
-    Classes { y: Vec<usize>, classes: Vec<String> },
+    Classes {
+        y: Vec<usize>,
+        classes: Vec<String>,
+    },
     Values(Vec<f64>),
 }
 
@@ -269,8 +272,10 @@ pub fn prepare(spec: &TrainSpec, df: DataFrame, data_path: &Path) -> Result<Prep
     spec.task = Some(task);
     let k = spec.validation.folds;
     if !(2..=100).contains(&k) {
-        return Err(Error::usage(format!("folds must be between 2 and 100, not {k}"))
-            .field("validation.folds"));
+        return Err(
+            Error::usage(format!("folds must be between 2 and 100, not {k}"))
+                .field("validation.folds"),
+        );
     }
     let h = spec.validation.holdout;
     if !(0.0..0.9).contains(&h) {
@@ -313,7 +318,9 @@ pub fn prepare(spec: &TrainSpec, df: DataFrame, data_path: &Path) -> Result<Prep
         .collect();
     for name in spec.features.iter().chain(&spec.ignore).chain(&spec.id) {
         if df.column(name).is_err() {
-            return Err(Error::usage(format!("the data has no column '{name}'")).field(name.clone()));
+            return Err(
+                Error::usage(format!("the data has no column '{name}'")).field(name.clone())
+            );
         }
     }
     let candidates: Vec<String> = if spec.features.is_empty() {
@@ -328,8 +335,10 @@ pub fn prepare(spec: &TrainSpec, df: DataFrame, data_path: &Path) -> Result<Prep
     let mut features = Vec::new();
     for name in &candidates {
         if name == &target {
-            return Err(Error::usage(format!("'{name}' is the target; it cannot be a feature"))
-                .field(name.clone()));
+            return Err(
+                Error::usage(format!("'{name}' is the target; it cannot be a feature"))
+                    .field(name.clone()),
+            );
         }
         let col = df
             .column(name)
@@ -366,7 +375,10 @@ pub fn prepare(spec: &TrainSpec, df: DataFrame, data_path: &Path) -> Result<Prep
                     ))
                     .field(name.clone()));
                 }
-                warnings.push(format!("left out '{name}': {} columns are not features yet", other.name()));
+                warnings.push(format!(
+                    "left out '{name}': {} columns are not features yet",
+                    other.name()
+                ));
             }
         }
     }
@@ -418,7 +430,10 @@ pub fn prepare(spec: &TrainSpec, df: DataFrame, data_path: &Path) -> Result<Prep
     }
     spec.metric = Some(metric.clone());
     let threshold_metric = if task == Task::Classification && target_data.n_classes() == 2 {
-        let m = spec.threshold_metric.clone().unwrap_or_else(|| "f1".to_owned());
+        let m = spec
+            .threshold_metric
+            .clone()
+            .unwrap_or_else(|| "f1".to_owned());
         if !["f1", "balanced_accuracy", "mcc", "accuracy"].contains(&m.as_str()) {
             return Err(Error::usage(format!(
                 "threshold_metric must be f1, balanced_accuracy, mcc or accuracy, not '{m}'"
@@ -500,9 +515,11 @@ pub fn prepare(spec: &TrainSpec, df: DataFrame, data_path: &Path) -> Result<Prep
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     if let Some(b) = spec.time_budget_s
-        && !(b > 0.0)
+        && (b.is_nan() || b <= 0.0)
     {
-        return Err(Error::usage(format!("time budget must be positive, not {b}")).field("time_budget_s"));
+        return Err(
+            Error::usage(format!("time budget must be positive, not {b}")).field("time_budget_s"),
+        );
     }
     Ok(Prepared {
         spec,
@@ -524,7 +541,11 @@ pub fn prepare(spec: &TrainSpec, df: DataFrame, data_path: &Path) -> Result<Prep
 /// `id`, `row_id`, `readingId`: names people give identifier columns.
 fn looks_like_id(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    n == "id" || n.ends_with("_id") || n.ends_with(" id") || name.ends_with("Id") || name.ends_with("ID")
+    n == "id"
+        || n.ends_with("_id")
+        || n.ends_with(" id")
+        || name.ends_with("Id")
+        || name.ends_with("ID")
 }
 
 /// Classes of `col` (sorted by value, numerically for numbers), checked for the folds.
@@ -543,7 +564,10 @@ fn encode_classes(col: &Column, target: &str, folds: usize, holdout: f64) -> Res
     let mut classes: Vec<&str> = counts.keys().copied().collect();
     if numeric {
         classes.sort_by(|a, b| {
-            let (x, y) = (a.parse::<f64>().unwrap_or(0.0), b.parse::<f64>().unwrap_or(0.0));
+            let (x, y) = (
+                a.parse::<f64>().unwrap_or(0.0),
+                b.parse::<f64>().unwrap_or(0.0),
+            );
             x.total_cmp(&y)
         });
     }
@@ -619,7 +643,9 @@ fn expand(
         }
         SearchKind::Random => {
             if n_iter == 0 {
-                return Err(Error::usage("random search needs n_iter of at least 1").field("search.n_iter"));
+                return Err(
+                    Error::usage("random search needs n_iter of at least 1").field("search.n_iter")
+                );
             }
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
             let mut out = Vec::with_capacity(n_iter);

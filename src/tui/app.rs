@@ -14,7 +14,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use super::event::Event;
 use super::keymap::{Action, Keymap};
 use super::picker::{Pick, Picker};
+use super::screens::Screen;
 use super::screens::data::DataScreen;
+use super::screens::train::{Reply, TrainScreen};
 use super::theme::{ColorDepth, Theme};
 use crate::cli::Cli;
 use crate::config::{Dirs, Recent, UserConfig};
@@ -55,16 +57,27 @@ impl Context {
     }
 }
 
-/// A modal dialog with a message (errors, notices).
+/// A modal dialog with a message (errors, notices), or a question.
 pub struct Dialog {
     pub title: String,
     pub body: String,
     pub error: bool,
+    /// A yes/no question: yes does this.
+    pub ask: Option<Ask>,
+}
+
+/// What a question dialog does when answered yes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    StopTraining,
 }
 
 pub struct App {
     pub ctx: Context,
     pub data: DataScreen,
+    pub train: TrainScreen,
+    /// The screen on show.
+    pub screen: Screen,
     pub picker: Option<Picker>,
     pub dialog: Option<Dialog>,
     pub help: bool,
@@ -77,6 +90,8 @@ impl App {
         let recent = ctx.dirs.as_ref().map(Recent::load).unwrap_or_default();
         let mut app = Self {
             data: DataScreen::new(tx.clone()),
+            train: TrainScreen::new(tx.clone()),
+            screen: Screen::Data,
             picker: None,
             dialog: None,
             help: false,
@@ -86,6 +101,7 @@ impl App {
         };
         if let Some(p) = app.ctx.project.clone() {
             app.data.set_project(&p);
+            app.train.set_project(&p);
             if !app.ctx.is_sample {
                 app.remember_project(&p);
             }
@@ -121,13 +137,28 @@ impl App {
         while Instant::now() < end {
             match rx.recv_timeout(Duration::from_millis(20)) {
                 Ok(e) => self.handle(e),
-                Err(_) if !self.data.busy() => return,
+                Err(_) if !self.data.busy() && !self.train.busy() => return,
                 Err(_) => {}
             }
         }
     }
 
     pub fn handle(&mut self, event: Event) {
+        self.dispatch(event);
+        // Training reports on its own channel; any event (its wake-up ticks
+        // included) drains it before the next draw.
+        if let Some(e) = self.train.poll() {
+            self.show_error(&e);
+        }
+        if !self.train.busy() && self.dialog.as_ref().is_some_and(|d| d.ask.is_some()) {
+            self.dialog = None; // the search ended before the answer
+        }
+        if self.screen == Screen::Train {
+            self.train.sync(&self.data);
+        }
+    }
+
+    fn dispatch(&mut self, event: Event) {
         match event {
             // A tick only redraws (the job gauge's clock).
             Event::Tick => {}
@@ -144,7 +175,7 @@ impl App {
                     MouseEventKind::ScrollUp => Action::Up,
                     _ => return,
                 };
-                // The wheel scrolls what is on top: the picker, else the table.
+                // The wheel scrolls what is on top: the picker, else the screen.
                 if let Some(p) = &mut self.picker {
                     p.action(step);
                 } else if self.dialog.is_none() && !self.help {
@@ -160,16 +191,42 @@ impl App {
             title: e.title().to_owned(),
             body: e.to_string(),
             error: true,
+            ask: None,
         });
+    }
+
+    /// A text field of the screen on show has the keys.
+    pub fn typing(&self) -> bool {
+        match self.screen {
+            Screen::Data => self.data.typing(),
+            Screen::Train => self.train.typing(),
+        }
     }
 
     fn key(&mut self, key: KeyEvent) {
         // Text fields take keys first: single-key bindings are off while typing.
-        if self.data.typing() {
-            self.data.type_key(key);
+        if self.typing() {
+            match self.screen {
+                Screen::Data => self.data.type_key(key),
+                Screen::Train => {
+                    if let Some(e) = self.train.type_key(key) {
+                        self.show_error(&e);
+                    }
+                }
+            }
             return;
         }
         let code = key.code;
+        if let Some(ask) = self.dialog.as_ref().and_then(|d| d.ask) {
+            let action = self.ctx.keymap.action(&key);
+            if code == KeyCode::Enter || action == Some(Action::Confirm) {
+                self.dialog = None;
+                self.answer(ask);
+            } else if matches!(action, Some(Action::Close | Action::Quit)) {
+                self.dialog = None;
+            }
+            return;
+        }
         if self.picker.is_some()
             && matches!(code, KeyCode::Enter | KeyCode::Backspace)
             && self.dialog.is_none()
@@ -233,10 +290,42 @@ impl App {
         }
     }
 
+    fn answer(&mut self, ask: Ask) {
+        match ask {
+            Ask::StopTraining => self.train.stop(),
+        }
+    }
+
+    /// Ask a yes/no question; `ask` is done on yes.
+    fn ask(&mut self, ask: Ask) {
+        let (title, body) = match ask {
+            Ask::StopTraining => (
+                "Stop training?",
+                "The fits running now finish and are kept with the runs already done; \
+                 the jobs not started yet are cancelled.",
+            ),
+        };
+        self.dialog = Some(Dialog {
+            title: title.to_owned(),
+            body: body.to_owned(),
+            error: false,
+            ask: Some(ask),
+        });
+    }
+
+    /// A message on the status line of the screen on show.
+    fn say(&mut self, msg: String) {
+        match self.screen {
+            Screen::Data => self.data.status = msg,
+            Screen::Train => self.train.status = msg,
+        }
+    }
+
     /// Work in another project: its sources, its first file.
     pub fn switch_project(&mut self, p: Project) {
         self.remember_project(&p);
         self.data.set_project(&p);
+        self.train.set_project(&p);
         self.ctx.project = Some(p);
         self.ctx.is_sample = false;
     }
@@ -271,15 +360,27 @@ impl App {
                 }
             }
             Action::InitProject => self.init_project(),
-            Action::Screen(1) => {}
-            Action::Screen(n) => {
-                self.data.status = format!(
-                    "screen {n} is not part of this lathe yet; the Data screen is screen 1"
-                );
-            }
+            Action::Screen(n) => match Screen::from_number(n) {
+                Some(s) => {
+                    self.screen = s;
+                    if s == Screen::Train {
+                        self.train.sync(&self.data);
+                    }
+                }
+                None => self.say(format!(
+                    "screen {n} is not part of this lathe yet; Data is screen 1, Train screen 3"
+                )),
+            },
             other => {
                 for _ in 0..times {
-                    self.data.action(other);
+                    match self.screen {
+                        Screen::Data => self.data.action(other),
+                        Screen::Train => match self.train.action(other) {
+                            Reply::Nothing => {}
+                            Reply::Error(e) => self.show_error(&e),
+                            Reply::AskStop => self.ask(Ask::StopTraining),
+                        },
+                    }
                 }
             }
         }
@@ -291,11 +392,15 @@ impl App {
             .and_then(|cwd| Project::init(&cwd, None));
         match result {
             Ok(p) => {
-                self.data.status =
-                    format!("made project '{}' in {}", p.file.name, p.root.display());
+                self.say(format!(
+                    "made project '{}' in {}",
+                    p.file.name,
+                    p.root.display()
+                ));
                 self.remember_project(&p);
                 // The file on screen stays; the picker now lists the new project.
                 self.data.use_project(&p);
+                self.train.set_project(&p);
                 self.ctx.project = Some(p);
                 self.ctx.is_sample = false;
             }
@@ -326,7 +431,10 @@ impl App {
         ])
         .areas(area);
         self.render_tabs(f, tabs);
-        self.data.render(f, body, theme);
+        match self.screen {
+            Screen::Data => self.data.render(f, body, theme),
+            Screen::Train => self.train.render(f, body, theme, &self.ctx.keymap),
+        }
         self.render_status(f, status);
         if let Some(p) = &self.picker {
             p.render(f, centered(area, 70, 80), theme);
@@ -335,24 +443,41 @@ impl App {
             super::help::render(f, centered(area, 98, 92), theme, &self.ctx.keymap);
         }
         if let Some(d) = &self.dialog {
-            render_dialog(f, centered(area, 60, 40), theme, d, &self.ctx.keymap);
+            // A question is short: as tall as its text.
+            let rect = match d.ask {
+                Some(_) => {
+                    let r = centered(area, 60, 100);
+                    let h = 6.min(r.height);
+                    Rect::new(r.x, area.y + (area.height - h) / 2, r.width, h)
+                }
+                None => centered(area, 60, 40),
+            };
+            render_dialog(f, rect, theme, d, &self.ctx.keymap);
         }
     }
 
     fn render_tabs(&self, f: &mut Frame, area: Rect) {
         let theme = &self.ctx.theme;
-        let key = self.ctx.keymap.first(Action::Screen(1)).unwrap_or_default();
         let project = self
             .ctx
             .project
             .as_ref()
             .map(|p| p.file.name.clone())
             .unwrap_or_default();
-        let mut spans = vec![
-            Span::styled(" lathe ", theme.style("title")),
-            Span::styled(format!(" Data [{key}] "), theme.style("tab.active")),
-            Span::styled(format!("  project: {project}"), theme.style("dim")),
-        ];
+        let mut spans = vec![Span::styled(" lathe ", theme.style("title"))];
+        for (screen, n, name) in Screen::ALL {
+            let key = self.ctx.keymap.first(Action::Screen(n)).unwrap_or_default();
+            let role = if screen == self.screen {
+                "tab.active"
+            } else {
+                "tab"
+            };
+            spans.push(Span::styled(format!(" {name} [{key}] "), theme.style(role)));
+        }
+        spans.push(Span::styled(
+            format!("  project: {project}"),
+            theme.style("dim"),
+        ));
         if self.ctx.is_sample {
             // Said where it stays visible: the status line changes all the time.
             let init = self
@@ -373,8 +498,19 @@ impl App {
         let theme = &self.ctx.theme;
         let km = &self.ctx.keymap;
         let mut spans = Vec::new();
-        let hints: &[(Action, &str)] = if self.data.typing() {
+        let typing = self.typing();
+        let hints: &[(Action, &str)] = if typing {
             &[]
+        } else if self.screen == Screen::Train {
+            &[
+                (Action::Help, "help"),
+                (Action::Start, "start"),
+                (Action::Toggle, "tick"),
+                (Action::Edit, "edit"),
+                (Action::FocusNext, "pane"),
+                (Action::Cancel, "cancel"),
+                (Action::Quit, "quit"),
+            ]
         } else {
             &[
                 (Action::Help, "help"),
@@ -393,7 +529,7 @@ impl App {
                 spans.push(Span::styled(format!(" {label} "), theme.style("dim")));
             }
         }
-        if self.data.typing() {
+        if typing {
             spans.push(Span::styled(" Enter ", theme.style("key")));
             spans.push(Span::styled(" confirm ", theme.style("dim")));
             spans.push(Span::styled(" Esc ", theme.style("key")));
@@ -418,15 +554,20 @@ pub fn centered(area: Rect, pw: u16, ph: u16) -> Rect {
 fn render_dialog(f: &mut Frame, area: Rect, theme: &Theme, d: &Dialog, km: &Keymap) {
     f.render_widget(Clear, area);
     let close = km.first(Action::Close).unwrap_or_else(|| "Esc".into());
+    let bottom = match d.ask {
+        Some(_) => {
+            let yes = km.first(Action::Confirm).unwrap_or_else(|| "y".into());
+            format!(" {yes} or Enter: yes · {close}: no ")
+        }
+        None => format!(" {close} or Enter to close "),
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(
             format!(" {} ", d.title),
             theme.style(if d.error { "dialog.error" } else { "title" }),
         ))
-        .title_bottom(
-            Line::from(format!(" {close} or Enter to close ")).alignment(Alignment::Right),
-        )
+        .title_bottom(Line::from(bottom).alignment(Alignment::Right))
         .style(theme.style("dialog"))
         .border_style(theme.style("border.focus"));
     f.render_widget(

@@ -7,22 +7,24 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::keymap::{Action, Keymap};
+use super::screens::Screen;
 use super::theme::Theme;
 
 pub fn render(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
     f.render_widget(Clear, area);
     let mut entries: Vec<(String, String)> = Vec::new();
-    let mut screens = Vec::new();
     for (_, action, what) in Action::all() {
         let keys = keymap.keys(action).join(", ");
         match action {
-            Action::Screen(1) => screens.push(format!("Data: {keys}")),
-            Action::Screen(_) => {}
+            Action::Screen(n) => {
+                if let Some((_, _, name)) = Screen::ALL.iter().find(|(_, i, _)| *i == n) {
+                    entries.push((keys, format!("{name} screen")));
+                }
+            }
             _ => entries.push((keys, what.to_owned())),
         }
     }
-    entries.push(("screens".into(), screens.join("; ")));
-    entries.push(("wheel".into(), "scroll the table".into()));
+    entries.push(("wheel".into(), "scroll up and down".into()));
     let close = keymap.keys(Action::Close).join(", ");
     let block = Block::default()
         .borders(Borders::ALL)

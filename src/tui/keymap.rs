@@ -36,6 +36,10 @@ pub enum Action {
     Open,
     Cancel,
     InitProject,
+    Edit,
+    Toggle,
+    Start,
+    Confirm,
     Screen(u8),
 }
 
@@ -72,6 +76,10 @@ impl Action {
             ),
             ("cancel".into(), Self::Cancel, "cancel the running job"),
             ("init_project".into(), Self::InitProject, "new project here"),
+            ("edit".into(), Self::Edit, "type a value"),
+            ("toggle".into(), Self::Toggle, "tick or untick"),
+            ("start".into(), Self::Start, "start training"),
+            ("confirm".into(), Self::Confirm, "yes, to a question"),
         ];
         for i in 1..=6u8 {
             v.push((format!("screen_{i}"), Self::Screen(i), "go to screen"));
@@ -132,6 +140,8 @@ impl Key {
             KeyCodeOrd::F(n)
         } else if rest == "backspace" {
             KeyCodeOrd::Named("backspace")
+        } else if rest == "space" {
+            KeyCodeOrd::Char(' ')
         } else {
             KeyCodeOrd::Named(NAMED.iter().find(|(n, _)| *n == rest)?.0)
         };

@@ -1,3 +1,25 @@
 //! One file per screen. Only screens that work are listed in the tab bar.
 
 pub mod data;
+pub mod train;
+
+/// The screens that exist, in DESIGN's order (1 Data, 2 Label, 3 Train, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Data,
+    Train,
+}
+
+impl Screen {
+    /// Every screen with its number (the `screen_N` action) and tab name.
+    pub const ALL: [(Screen, u8, &'static str); 2] =
+        [(Screen::Data, 1, "Data"), (Screen::Train, 3, "Train")];
+
+    /// The screen of `screen_N`, if this lathe has it.
+    pub fn from_number(n: u8) -> Option<Screen> {
+        Self::ALL
+            .iter()
+            .find(|(_, i, _)| *i == n)
+            .map(|(s, _, _)| *s)
+    }
+}
