@@ -145,7 +145,8 @@ impl Error {
     /// A short title for a dialog.
     pub fn title(&self) -> &'static str {
         match self.kind {
-            ErrorKind::Input => "Cannot read the data",
+            // Unreadable files and data a step cannot use (one class, missing targets …).
+            ErrorKind::Input => "Cannot use the data",
             ErrorKind::Config => "Invalid configuration",
             ErrorKind::Usage => "Cannot do that",
             ErrorKind::Io => "File error",

@@ -169,7 +169,7 @@ fn a_bad_file_shows_a_dialog_and_keeps_the_state() {
     h.app.open(bad);
     h.app.settle(&h.rx, Duration::from_secs(30));
     let s = h.screen();
-    assert!(s.contains("Cannot read the data"), "{s}");
+    assert!(s.contains("Cannot use the data"), "{s}");
     assert!(s.contains("ragged_rows.csv:4"), "{s}");
     h.key(KeyCode::Esc, KeyModifiers::NONE);
     assert!(h.app.dialog.is_none());
@@ -580,7 +580,7 @@ fn train_regression_on_a_text_target_shows_a_dialog_and_keeps_the_form() {
     assert_eq!(h.app.train.form.task, Some(lathe::train::Task::Regression));
     h.press("r");
     let s = h.screen();
-    assert!(s.contains("Cannot read the data"), "{s}");
+    assert!(s.contains("Cannot use the data"), "{s}");
     let body = &h.app.dialog.as_ref().unwrap().body;
     assert!(
         body.contains("is string but regression needs numbers"),
@@ -621,7 +621,7 @@ fn train_one_class_target_is_refused_and_the_last_study_stays() {
     assert_eq!(h.app.train.form.target_name(), Some("label"));
     h.press("r");
     let s = h.screen();
-    assert!(s.contains("Cannot read the data"), "{s}");
+    assert!(s.contains("Cannot use the data"), "{s}");
     let body = &h.app.dialog.as_ref().unwrap().body;
     assert!(body.contains("has only one class (ok)"), "{body}");
     h.key(KeyCode::Enter, KeyModifiers::NONE);
