@@ -757,3 +757,47 @@ fn train_leaderboard_dims_a_failed_run_with_its_reason() {
     let dim = h.app.ctx.theme.style("dim").fg;
     assert_eq!(buf[(x, y)].fg, dim.unwrap());
 }
+
+#[test]
+fn train_offers_to_drop_rows_without_a_target_and_trains_on_yes() {
+    let mut h = Harness::new(100, 30);
+    let root = h.app.ctx.project.as_ref().unwrap().root.clone();
+    let path = root.join("partly_labelled.csv");
+    let mut text = String::from("a,b,label\n");
+    for i in 0..60 {
+        let label = match i % 3 {
+            0 => "",
+            1 => "yes",
+            _ => "no",
+        };
+        text.push_str(&format!("{},{},{label}\n", i % 7, (i * 5) % 11));
+    }
+    std::fs::write(&path, text).unwrap();
+    h.app.open(path);
+    h.app.settle(&h.rx, Duration::from_secs(60));
+    h.alt('3');
+    assert_eq!(h.app.train.form.target_name(), Some("label"));
+    h.tick_only(&["gaussian_nb"]);
+    h.form_row(2).press("hh");
+    h.press("r");
+    let s = h.screen();
+    assert!(s.contains("Drop rows without a target?"), "{s}");
+    assert!(s.contains("20 rows have no value"), "{s}");
+    assert!(!h.app.train.busy(), "nothing starts before the answer");
+    assert_eq!(h.runs_on_disk(), 0);
+    h.press("y");
+    let study = h.app.train.study.as_ref().unwrap();
+    assert_eq!(study.phase, Phase::Finished);
+    assert_eq!(h.runs_on_disk(), 1);
+    // The runs were trained on the 40 labelled rows.
+    let runs = root.join(".lathe/runs");
+    let run = std::fs::read_dir(&runs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let rec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
+    assert_eq!(rec["lineage"]["rows"], 40);
+}

@@ -70,6 +70,10 @@ pub struct Dialog {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ask {
     StopTraining,
+    /// Train after dropping this many rows without a target.
+    DropNullTargets(usize),
+    /// Train a search of this many jobs.
+    LargeSearch(usize),
 }
 
 pub struct App {
@@ -150,7 +154,12 @@ impl App {
         if let Some(e) = self.train.poll() {
             self.show_error(&e);
         }
-        if !self.train.busy() && self.dialog.as_ref().is_some_and(|d| d.ask.is_some()) {
+        if !self.train.busy()
+            && self
+                .dialog
+                .as_ref()
+                .is_some_and(|d| d.ask == Some(Ask::StopTraining))
+        {
             self.dialog = None; // the search ended before the answer
         }
         if self.screen == Screen::Train {
@@ -291,8 +300,24 @@ impl App {
     }
 
     fn answer(&mut self, ask: Ask) {
-        match ask {
-            Ask::StopTraining => self.train.stop(),
+        let reply = match ask {
+            Ask::StopTraining => {
+                self.train.stop();
+                return;
+            }
+            Ask::DropNullTargets(_) => self.train.start(true, false),
+            Ask::LargeSearch(_) => self.train.start(true, true),
+        };
+        self.train_reply(reply);
+    }
+
+    fn train_reply(&mut self, reply: Reply) {
+        match reply {
+            Reply::Nothing => {}
+            Reply::Error(e) => self.show_error(&e),
+            Reply::AskStop => self.ask(Ask::StopTraining),
+            Reply::AskDropNulls(n) => self.ask(Ask::DropNullTargets(n)),
+            Reply::AskLargeSearch(n) => self.ask(Ask::LargeSearch(n)),
         }
     }
 
@@ -302,12 +327,24 @@ impl App {
             Ask::StopTraining => (
                 "Stop training?",
                 "The fits running now finish and are kept with the runs already done; \
-                 the jobs not started yet are cancelled.",
+                 the jobs not started yet are cancelled."
+                    .to_owned(),
+            ),
+            Ask::DropNullTargets(n) => (
+                "Drop rows without a target?",
+                format!(
+                    "{n} rows have no value in the target column. Train on the other rows? \
+                     (The file is not changed.)"
+                ),
+            ),
+            Ask::LargeSearch(n) => (
+                "Run a large search?",
+                format!("The grid makes {n} jobs (configurations × folds). Start them all?"),
             ),
         };
         self.dialog = Some(Dialog {
             title: title.to_owned(),
-            body: body.to_owned(),
+            body,
             error: false,
             ask: Some(ask),
         });
@@ -375,11 +412,10 @@ impl App {
                 for _ in 0..times {
                     match self.screen {
                         Screen::Data => self.data.action(other),
-                        Screen::Train => match self.train.action(other) {
-                            Reply::Nothing => {}
-                            Reply::Error(e) => self.show_error(&e),
-                            Reply::AskStop => self.ask(Ask::StopTraining),
-                        },
+                        Screen::Train => {
+                            let reply = self.train.action(other);
+                            self.train_reply(reply);
+                        }
                     }
                 }
             }

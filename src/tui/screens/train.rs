@@ -47,6 +47,10 @@ pub enum Reply {
     Error(Error),
     /// Ask whether to stop the running search.
     AskStop,
+    /// Ask whether to drop this many rows without a target, then train.
+    AskDropNulls(usize),
+    /// Ask whether to run a search of this many jobs (more than 10,000).
+    AskLargeSearch(usize),
 }
 
 /// The table the form is filled from: the Data screen's loaded file.
@@ -129,10 +133,19 @@ impl TrainScreen {
     }
 
     /// Start training with the form's request on the Data screen's table.
-    fn start(&mut self) -> Result<(), Error> {
+    /// Rows without a target and very large searches are asked about first;
+    /// `drop_nulls` and `large` are the user's yes to those questions.
+    pub fn start(&mut self, drop_nulls: bool, large: bool) -> Reply {
+        match self.try_start(drop_nulls, large) {
+            Ok(reply) => reply,
+            Err(e) => Reply::Error(e),
+        }
+    }
+
+    fn try_start(&mut self, drop_nulls: bool, large: bool) -> Result<Reply, Error> {
         if self.busy() {
             self.status = "a search is running: cancel it first, or wait for it to end".into();
-            return Ok(());
+            return Ok(Reply::Nothing);
         }
         let (Some(src), Some(frame)) = (&self.source, &self.frame) else {
             return Err(Error::usage("no data to train on")
@@ -140,13 +153,27 @@ impl TrainScreen {
         };
         if !src.complete {
             self.status = "wait for the whole file to load before training".into();
-            return Ok(());
+            return Ok(Reply::Nothing);
         }
         let project = self.project.as_ref().ok_or_else(|| {
             Error::usage("training stores its runs in a project, and there is none open")
                 .hint("make one in this folder, or open one with the file picker")
         })?;
-        let spec = self.form.spec(&src.path)?;
+        let mut spec = self.form.spec(&src.path)?;
+        let nulls = spec
+            .target
+            .as_deref()
+            .and_then(|t| frame.column(t).ok())
+            .map_or(0, |c| c.null_count());
+        if nulls > 0 && !drop_nulls {
+            return Ok(Reply::AskDropNulls(nulls));
+        }
+        spec.drop_null_target = drop_nulls;
+        let jobs = self.form.configs() * self.form.folds;
+        if jobs > crate::train::spec::LARGE_SEARCH_JOBS && !large {
+            return Ok(Reply::AskLargeSearch(jobs));
+        }
+        spec.confirm_large = large;
         let store = Store::open(project);
         self.runs_shown = store
             .runs_dir
@@ -166,7 +193,7 @@ impl TrainScreen {
         self.job = Some(handle);
         self.stopping = false;
         self.status = "checking the request…".into();
-        Ok(())
+        Ok(Reply::Nothing)
     }
 
     /// Stop the search (after the user confirmed): running fits finish,
@@ -255,11 +282,7 @@ impl TrainScreen {
 
     pub fn action(&mut self, a: Action) -> Reply {
         match (self.focus, a) {
-            (_, Action::Start) => {
-                if let Err(e) = self.start() {
-                    return Reply::Error(e);
-                }
-            }
+            (_, Action::Start) => return self.start(false, false),
             (_, Action::Close | Action::Cancel) if self.busy() && !self.stopping => {
                 return Reply::AskStop;
             }
