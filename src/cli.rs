@@ -5,6 +5,7 @@
 
 pub mod completions;
 pub mod data;
+pub mod drift;
 pub mod init;
 pub mod output;
 pub mod train;
@@ -45,6 +46,8 @@ pub enum Command {
     Data(data::DataCommand),
     /// Train and cross-validate models in parallel; every configuration is stored as a run.
     Train(Box<train::TrainArgs>),
+    /// Check fresh data for drift against a reference, column by column; exit 1 on dataset drift.
+    Drift(Box<drift::DriftArgs>),
     /// Print shell completions: `lathe completions bash > /etc/bash_completion.d/lathe`.
     Completions(completions::CompletionsArgs),
 }
@@ -122,6 +125,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<i32> {
         Command::Init(args) => init::run(args),
         Command::Data(cmd) => data::run(cli, cmd),
         Command::Train(args) => train::run(cli, args),
+        Command::Drift(args) => drift::run(cli, args),
         Command::Completions(args) => completions::run(args),
     }
 }

@@ -27,6 +27,7 @@
 pub mod cli;
 pub mod config;
 pub mod data;
+pub mod drift;
 pub mod error;
 pub mod experiments;
 pub mod jobs;

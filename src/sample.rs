@@ -9,9 +9,10 @@ use crate::error::Result;
 use crate::project::PROJECT_FILE;
 
 /// `(path inside the project, contents)` of every file of the sample project.
-pub const FILES: [(&str, &[u8]); 8] = [
+pub const FILES: [(&str, &[u8]); 9] = [
     (PROJECT_FILE, include_bytes!("../sample-data/lathe.toml")),
     ("README.md", include_bytes!("../sample-data/README.md")),
+    ("drift.toml", include_bytes!("../sample-data/drift.toml")),
     (
         "schemas/maintenance.toml",
         include_bytes!("../sample-data/schemas/maintenance.toml"),

@@ -46,7 +46,7 @@ impl Sandbox {
         for entry in std::fs::read_dir(&src).unwrap() {
             let p = entry.unwrap().path();
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            if name.ends_with(".csv") || name == "lathe.toml" {
+            if name.ends_with(".csv") || name == "lathe.toml" || name == "drift.toml" {
                 std::fs::copy(&p, dst.join(&name)).unwrap();
             }
         }

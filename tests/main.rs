@@ -6,6 +6,8 @@
 mod common;
 
 mod cli;
+mod drift;
+mod drift_stats;
 mod golden;
 mod loading;
 mod metrics;

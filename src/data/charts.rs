@@ -14,11 +14,13 @@ use crate::data::profile::ColumnProfile;
 use crate::error::{Error, Result};
 
 const FONT: &[u8] = include_bytes!("charts/DejaVuSansMono.ttf");
-const FAMILY: &str = "sans-serif";
+/// The font family name the embedded font is registered under.
+pub(crate) const FAMILY: &str = "sans-serif";
 const SIZE: (u32, u32) = (720, 400);
 const BAR: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
 
-fn ensure_font() -> Result<()> {
+/// Register the embedded font with plotters (once).
+pub(crate) fn ensure_font() -> Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED
         .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());

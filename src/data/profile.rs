@@ -341,7 +341,7 @@ fn numeric(s: &Series) -> Result<(NumericStats, u64)> {
 /// Sort NaN-free values ascending: an LSD radix sort (11-bit digits) over
 /// order-preserving 64-bit keys. Linear time; on a million values several
 /// times faster than a comparison sort. `-0.0` comes out as `0.0`.
-fn radix_sort_f64(values: &mut [f64]) {
+pub(crate) fn radix_sort_f64(values: &mut [f64]) {
     if values.len() < 1024 {
         for v in values.iter_mut() {
             *v += 0.0;

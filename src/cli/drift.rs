@@ -1,0 +1,210 @@
+//! `lathe drift`: the Drift screen on the command line. Exit 1 when dataset
+//! drift is detected, 0 when not, 2 on bad input — so a scheduler or a CI
+//! job can trigger retraining.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use super::data::resolve;
+use super::{Cli, ReadArgs, output};
+use crate::drift::spec::{Binning, Correction};
+use crate::drift::stats::TestId;
+use crate::drift::{self, DriftSpec, report};
+use crate::error::{Error, Result};
+use crate::jobs::CancelToken;
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// The reference data: a file, or the name of a source in lathe.toml.
+    #[arg(long, value_name = "FILE|SOURCE")]
+    pub reference: String,
+    /// The current (fresh) data: a file, or the name of a source.
+    #[arg(long, value_name = "FILE|SOURCE")]
+    pub current: String,
+    /// A drift.toml with the spec; flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// One test for every column: ks, chi_square, z, wasserstein, jensen_shannon, psi, hellinger, kl.
+    #[arg(long, value_name = "TEST", value_parser = parse_test)]
+    pub test: Option<TestId>,
+    /// One threshold for every column (default: the test's own).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Binning of the binned tests: sturges (reference ∪ current) or quantiles (of the reference).
+    #[arg(long, value_name = "BINNING", value_parser = parse_binning)]
+    pub binning: Option<Binning>,
+    /// Number of bins for the binned tests.
+    #[arg(long, value_name = "N")]
+    pub n_bins: Option<usize>,
+    /// Dataset drift when at least this share of columns drifted (default 0.5).
+    #[arg(long, value_name = "SHARE")]
+    pub drift_share: Option<f64>,
+    /// Correct p-values for testing many columns: bonferroni or bh (Benjamini–Hochberg).
+    #[arg(long, value_name = "METHOD", value_parser = parse_correction)]
+    pub correction: Option<Correction>,
+    /// Columns to leave out, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "COL,...")]
+    pub ignore: Vec<String>,
+    /// Print one JSON document instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Write a self-contained HTML report (charts inline as SVG).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write each column's chart as PNG into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub png: Option<PathBuf>,
+    /// Write each column's chart as SVG into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub svg: Option<PathBuf>,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+fn parse_test(s: &str) -> std::result::Result<TestId, String> {
+    TestId::from_name(s).ok_or_else(|| {
+        format!(
+            "'{s}' is not one of ks, chi_square, z, wasserstein, jensen_shannon, psi, hellinger, kl"
+        )
+    })
+}
+
+fn parse_binning(s: &str) -> std::result::Result<Binning, String> {
+    match s {
+        "sturges" => Ok(Binning::Sturges),
+        "quantiles" | "quantile" => Ok(Binning::Quantiles),
+        _ => Err(format!("'{s}' is not sturges or quantiles")),
+    }
+}
+
+fn parse_correction(s: &str) -> std::result::Result<Correction, String> {
+    match s {
+        "none" => Ok(Correction::None),
+        "bonferroni" => Ok(Correction::Bonferroni),
+        "bh" | "benjamini-hochberg" | "benjamini_hochberg" | "fdr" => {
+            Ok(Correction::BenjaminiHochberg)
+        }
+        _ => Err(format!("'{s}' is not none, bonferroni or bh")),
+    }
+}
+
+pub fn run(cli: &Cli, args: &DriftArgs) -> Result<i32> {
+    let mut spec = match &args.spec {
+        Some(p) => DriftSpec::load(p)?,
+        None => DriftSpec::default(),
+    };
+    if args.test.is_some() {
+        spec.test = args.test;
+    }
+    if args.threshold.is_some() {
+        spec.threshold = args.threshold;
+    }
+    if let Some(b) = args.binning {
+        spec.binning = b;
+    }
+    if args.n_bins.is_some() {
+        spec.n_bins = args.n_bins;
+    }
+    if let Some(s) = args.drift_share {
+        spec.drift_share = s;
+    }
+    if let Some(c) = args.correction {
+        spec.correction = c;
+    }
+    spec.ignore.extend(args.ignore.iter().cloned());
+    spec.validate()?;
+
+    let r_in = resolve(cli, &args.reference, &args.read)?;
+    let c_in = resolve(cli, &args.current, &args.read)?;
+    let reference = crate::data::load(&r_in.path, &r_in.options)?;
+    let current = crate::data::load(&c_in.path, &c_in.options)?;
+    for (l, w) in reference
+        .warnings
+        .iter()
+        .map(|w| (&r_in.path, w))
+        .chain(current.warnings.iter().map(|w| (&c_in.path, w)))
+    {
+        eprintln!("warning: {}: {w}", l.display());
+    }
+    let rep = drift::compare(&reference.frame, &current.frame, &spec, &CancelToken::new())
+        .map_err(|e| {
+            if e.path.is_none() {
+                e.at(&c_in.path)
+            } else {
+                e
+            }
+        })?;
+
+    if let Some(path) = &args.html {
+        let page = report::html(&rep, &args.reference, &args.current)?;
+        crate::config::write_atomic(path, page.as_bytes())?;
+    }
+    if let Some(dir) = &args.svg {
+        report::write_svgs(&rep, dir)?;
+    }
+    if let Some(dir) = &args.png {
+        report::write_pngs(&rep, dir)?;
+    }
+    if args.json {
+        let doc = json!({
+            "lathe_json": 1,
+            "reference": args.reference,
+            "current": args.current,
+            "report": rep,
+        });
+        output::emitln(
+            &serde_json::to_string_pretty(&doc)
+                .map_err(|e| Error::internal(format!("JSON: {e}")))?,
+        )?;
+    } else {
+        let rows: Vec<Vec<String>> = rep
+            .columns
+            .iter()
+            .map(|c| {
+                vec![
+                    c.name.clone(),
+                    crate::drift::compute::kind_name(c.kind).to_owned(),
+                    c.test.name().to_owned(),
+                    format!("{:.4}", c.score),
+                    format!("{}", c.threshold),
+                    if c.drifted { "DRIFT" } else { "ok" }.to_owned(),
+                    c.notes.join("; "),
+                ]
+            })
+            .collect();
+        let mut out = output::table(
+            &[
+                "column",
+                "type",
+                "test",
+                "score",
+                "threshold",
+                "verdict",
+                "notes",
+            ],
+            &rows,
+            &[false, false, false, true, true, false, false],
+        );
+        for (name, why) in &rep.skipped {
+            out.push_str(&format!("not checked: {name}: {why}\n"));
+        }
+        if !rep.missing_in_current.is_empty() {
+            out.push_str(&format!(
+                "missing in the current data: {}\n",
+                rep.missing_in_current.join(", ")
+            ));
+        }
+        if !rep.new_in_current.is_empty() {
+            out.push_str(&format!(
+                "new in the current data: {}\n",
+                rep.new_in_current.join(", ")
+            ));
+        }
+        out.push_str(&rep.summary());
+        out.push('\n');
+        output::emit(&out)?;
+    }
+    Ok(if rep.dataset_drift { 1 } else { 0 })
+}

@@ -1,0 +1,285 @@
+//! Drift end to end: the sample project's stable and drifted batches, the
+//! reports (JSON, HTML with parsed SVGs, PNGs decoded), and bad input.
+
+use serde_json::Value;
+
+use crate::common::Sandbox;
+
+const DRIFTED: [&str; 4] = [
+    "air_temp_k",
+    "process_temp_k",
+    "vibration_rms",
+    "oil_viscosity_cst",
+];
+
+fn drift_json(sb: &Sandbox, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["drift", "--json"];
+    all.extend_from_slice(args);
+    let out = sb.run(&all);
+    let code = out.status.code().unwrap();
+    assert!(
+        code == 0 || code == 1,
+        "exit {code}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code, serde_json::from_slice(&out.stdout).unwrap())
+}
+
+fn drifted(doc: &Value) -> Vec<String> {
+    let mut v: Vec<String> = doc["report"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["drifted"] == true)
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_drifted_batch_flags_exactly_the_drifted_sensors() {
+    let sb = Sandbox::sample();
+    let (code, doc) = drift_json(
+        &sb,
+        &[
+            "--spec",
+            "drift.toml",
+            "--reference",
+            "reference",
+            "--current",
+            "fresh-drift",
+        ],
+    );
+    let mut want: Vec<String> = DRIFTED.iter().map(|s| (*s).to_owned()).collect();
+    want.sort();
+    assert_eq!(drifted(&doc), want);
+    assert_eq!(doc["report"]["dataset_drift"], true);
+    assert_eq!(code, 1, "dataset drift exits 1");
+    // Evidently's choice for a 10,000-row reference: Wasserstein for numbers
+    // with many values, Jensen–Shannon for categories; each named in the report.
+    let cols = doc["report"]["columns"].as_array().unwrap();
+    let by_name = |n: &str| cols.iter().find(|c| c["name"] == n).unwrap().clone();
+    assert_eq!(by_name("air_temp_k")["test"], "wasserstein");
+    assert_eq!(by_name("air_temp_k")["threshold"], 0.1);
+    assert_eq!(by_name("machine_type")["test"], "jensen_shannon");
+    // The most drifted columns come first.
+    let first: Vec<&str> = cols[..4]
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    for d in DRIFTED {
+        assert!(first.contains(&d), "{first:?}");
+    }
+    // The ids are ignored by the spec, the timestamp cannot be tested.
+    assert!(cols.iter().all(|c| c["name"] != "reading_id"));
+    let skipped = doc["report"]["skipped"].to_string();
+    assert!(skipped.contains("timestamp"), "{skipped}");
+}
+
+#[test]
+fn the_stable_batch_has_no_dataset_drift() {
+    let sb = Sandbox::sample();
+    let (code, doc) = drift_json(
+        &sb,
+        &[
+            "--spec",
+            "drift.toml",
+            "--reference",
+            "reference",
+            "--current",
+            "fresh-stable",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(doc["report"]["dataset_drift"], false);
+    assert!(drifted(&doc).is_empty(), "{:?}", drifted(&doc));
+    // Without the spec, Evidently's share of 0.5 applies and the ids drift.
+    let (_, doc) = drift_json(
+        &sb,
+        &["--reference", "reference", "--current", "fresh-stable"],
+    );
+    assert_eq!(drifted(&doc), vec!["reading_id".to_owned()]);
+    assert_eq!(doc["report"]["drift_share"], 0.5);
+}
+
+#[test]
+fn overrides_name_the_test_binning_and_threshold_used() {
+    let sb = Sandbox::sample();
+    let (_, doc) = drift_json(
+        &sb,
+        &[
+            "--reference",
+            "reference",
+            "--current",
+            "fresh-drift",
+            "--test",
+            "psi",
+            "--binning",
+            "quantiles",
+            "--n-bins",
+            "10",
+            "--ignore",
+            "reading_id,machine_id",
+        ],
+    );
+    for c in doc["report"]["columns"].as_array().unwrap() {
+        assert_eq!(c["test"], "psi", "{c}");
+        if c["kind"] == "numeric" {
+            assert_eq!(c["binning"], "quantiles");
+            assert_eq!(c["n_bins"], 10);
+            let Value::Object(chart) = &c["chart"] else {
+                panic!()
+            };
+            assert_eq!(chart["kind"], "histogram");
+        }
+    }
+    for d in DRIFTED {
+        assert!(drifted(&doc).contains(&d.to_owned()), "{d}");
+    }
+}
+
+#[test]
+fn reports_html_svg_and_png() {
+    let sb = Sandbox::sample();
+    let out = sb.run(&[
+        "drift",
+        "--spec",
+        "drift.toml",
+        "--reference",
+        "reference",
+        "--current",
+        "fresh-drift",
+        "--html",
+        "report.html",
+        "--svg",
+        "svg",
+        "--png",
+        "png",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Drift detected in 4 of 13 columns"), "{text}");
+    let html = std::fs::read_to_string(sb.file("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    // Self-contained: nothing is fetched.
+    // (The SVG namespace URI is a name, not a fetch.)
+    for bad in [
+        "<script",
+        "src=\"http",
+        "href=\"http",
+        "url(http",
+        "<link",
+        "@import",
+    ] {
+        assert!(!html.contains(bad), "the report refers to {bad}");
+    }
+    // Every inline SVG parses, one per checked column.
+    let mut n = 0;
+    let mut rest = html.as_str();
+    while let Some(i) = rest.find("<svg") {
+        let end = rest[i..].find("</svg>").unwrap() + i + "</svg>".len();
+        roxmltree::Document::parse(&rest[i..end]).expect("inline SVG parses");
+        n += 1;
+        rest = &rest[end..];
+    }
+    assert_eq!(n, 13);
+    let svg = std::fs::read_to_string(sb.file("svg/air_temp_k.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    assert!(svg.contains("air_temp_k"));
+    let png = std::fs::File::open(sb.file("png/vibration_rms.png")).unwrap();
+    let reader = png::Decoder::new(std::io::BufReader::new(png))
+        .read_info()
+        .unwrap();
+    assert_eq!((reader.info().width, reader.info().height), (720, 360));
+    assert_eq!(std::fs::read_dir(sb.file("png")).unwrap().count(), 13);
+}
+
+#[test]
+fn bad_input_is_reported_and_the_rest_still_checked() {
+    let sb = Sandbox::sample();
+    let w = |name: &str, text: &str| std::fs::write(sb.file(name), text).unwrap();
+    let mut reference = String::from("a,b,c,d,e,n\n");
+    let mut current = String::from("a,b,c,e,f,n\n");
+    for i in 0..300 {
+        reference.push_str(&format!(
+            "{},{},x{},{i},5,{}\n",
+            i % 17,
+            i % 3,
+            i % 4,
+            i % 5
+        ));
+        let c = if i % 10 == 0 {
+            "new"
+        } else {
+            ["x0", "x1", "x2", "x3"][i % 4]
+        };
+        current.push_str(&format!(
+            "{},t{},{c},{},{},\n",
+            i % 17 + 3,
+            i % 3,
+            5 + i % 2,
+            i % 7
+        ));
+    }
+    w("ref.csv", &reference);
+    w("cur.csv", &current);
+    let (_, doc) = drift_json(&sb, &["--reference", "ref.csv", "--current", "cur.csv"]);
+    let rep = &doc["report"];
+    assert_eq!(rep["missing_in_current"], serde_json::json!(["d"]));
+    assert_eq!(rep["new_in_current"], serde_json::json!(["f"]));
+    let skipped = rep["skipped"].to_string();
+    assert!(
+        skipped.contains("type changed from int to string"),
+        "{skipped}"
+    );
+    assert!(
+        skipped.contains("no values in the current data"),
+        "{skipped}"
+    );
+    let cols = rep["columns"].as_array().unwrap();
+    let col = |n: &str| cols.iter().find(|c| c["name"] == n).unwrap();
+    assert!(col("a")["drifted"] == true, "shifted by 3");
+    assert!(
+        col("c")["notes"]
+            .to_string()
+            .contains("never seen in the reference: 'new'"),
+        "{}",
+        col("c")
+    );
+    // A constant reference column is checked and says so.
+    assert!(
+        col("e")["notes"].to_string().contains("constant"),
+        "{}",
+        col("e")
+    );
+    // An empty current file is an error naming it.
+    w("empty.csv", "a,b,c,d,e,n\n");
+    let out = sb.run(&["drift", "--reference", "ref.csv", "--current", "empty.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("empty.csv") && err.contains("no rows"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"));
+    // A bad spec names its line.
+    w("bad.toml", "drift_share = 0.3\nbins = 4\n");
+    let out = sb.run(&[
+        "drift",
+        "--spec",
+        "bad.toml",
+        "--reference",
+        "ref.csv",
+        "--current",
+        "cur.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml:2"));
+}
