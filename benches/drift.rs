@@ -67,6 +67,17 @@ fn main() {
             "missing {}: run peer-bench's gen_data.py",
             r.display()
         );
+        let mut reads = Vec::new();
+        for _ in 0..reps {
+            let t = Instant::now();
+            let _r = lathe::data::load(&r, &LoadOptions::default()).unwrap();
+            let _c = lathe::data::load(&c, &LoadOptions::default()).unwrap();
+            reads.push(t.elapsed().as_secs_f64());
+        }
+        println!(
+            "{label} × {label}: reading both Parquet files: {:.3} s",
+            median(reads)
+        );
         let default = DriftSpec::default();
         let mut times = Vec::new();
         let mut found = (0, 0);

@@ -131,9 +131,9 @@ enum Side {
 fn read_side(df: &DataFrame, name: &str, kind: ColumnKind) -> Result<Side> {
     Ok(match kind {
         ColumnKind::Numeric => {
-            let v = numeric_column(df, name)?;
-            let total = v.len();
-            let mut sorted: Vec<f64> = v.into_iter().filter(|x| x.is_finite()).collect();
+            let mut sorted = numeric_column(df, name)?;
+            let total = sorted.len();
+            sorted.retain(|x| x.is_finite());
             let dropped = total - sorted.len();
             crate::data::profile::radix_sort_f64(&mut sorted);
             Side::Numeric { sorted, dropped }
@@ -338,8 +338,9 @@ fn is_binned(test: TestId) -> bool {
     )
 }
 
-/// Distinct values of two sorted slices together (`pd.concat([a, b]).nunique()`), in one merge.
-fn distinct_union_sorted(a: &[f64], b: &[f64]) -> usize {
+/// Distinct values of two sorted slices together (`pd.concat([a, b]).nunique()`), in one
+/// merge that stops at `cap` (Evidently's rules only ask whether there are more than 5).
+fn distinct_union_sorted(a: &[f64], b: &[f64], cap: usize) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     let mut last: Option<f64> = None;
     while i < a.len() || j < b.len() {
@@ -360,10 +361,30 @@ fn distinct_union_sorted(a: &[f64], b: &[f64]) -> usize {
         };
         if last != Some(x) {
             n += 1;
+            if n >= cap {
+                return n;
+            }
             last = Some(x);
         }
     }
     n
+}
+
+/// `np.histogram(sorted, edges)[0] / len(sorted)` for sorted values: a binary search per
+/// edge instead of one per value.
+fn sorted_binned_shares(sorted: &[f64], edges: &[f64]) -> Vec<f64> {
+    let n = sorted.len().max(1) as f64;
+    let below = |e: f64| sorted.partition_point(|&v| v < e);
+    let mut out = Vec::with_capacity(edges.len().saturating_sub(1));
+    for (i, w) in edges.windows(2).enumerate() {
+        let hi = if i + 2 == edges.len() {
+            sorted.partition_point(|&v| v <= w[1])
+        } else {
+            below(w[1])
+        };
+        out.push(hi.saturating_sub(below(w[0])) as f64 / n);
+    }
+    out
 }
 
 /// Counts of both sides over the union of categories, in sorted category order.
@@ -457,7 +478,8 @@ fn column(
             if !a.is_empty() && a.first() == a.last() {
                 notes.push("the reference is constant".to_owned());
             }
-            n_unique = distinct_union_sorted(a, b);
+            // Only "more than 5" matters to the choice rule; stop counting there.
+            n_unique = distinct_union_sorted(a, b, 6);
             data = stats::ColumnData::Numeric {
                 reference: a,
                 current: b,
@@ -591,8 +613,8 @@ fn chart(r: &Side, c: &Side) -> Chart {
                 .map(|i| lo + (hi - lo) * i as f64 / CHART_BINS as f64)
                 .collect();
             Chart::Histogram {
-                reference: stats::binned_shares(a, &edges),
-                current: stats::binned_shares(b, &edges),
+                reference: sorted_binned_shares(a, &edges),
+                current: sorted_binned_shares(b, &edges),
                 edges,
             }
         }
@@ -635,5 +657,35 @@ fn chart(r: &Side, c: &Side) -> Chart {
             reference: Vec::new(),
             current: Vec::new(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorted_binning_matches_numpy_histogram_semantics() {
+        let v: Vec<f64> = vec![-1.0, 0.0, 0.0, 0.5, 1.0, 1.5, 2.0, 2.0, 3.0];
+        for edges in [
+            vec![0.0, 1.0, 2.0],
+            vec![-5.0, 0.0, 0.5, 2.0, 10.0],
+            vec![f64::NEG_INFINITY, 1.0, f64::INFINITY],
+        ] {
+            assert_eq!(
+                sorted_binned_shares(&v, &edges),
+                stats::binned_shares(&v, &edges),
+                "{edges:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn distinct_count_of_a_merge_stops_at_the_cap() {
+        let a = [1.0, 1.0, 2.0, 5.0];
+        let b = [1.0, 3.0, 4.0, 5.0, 6.0];
+        assert_eq!(distinct_union_sorted(&a, &b, 100), 6);
+        assert_eq!(distinct_union_sorted(&a, &b, 3), 3);
+        assert_eq!(distinct_union_sorted(&[], &[], 6), 0);
     }
 }

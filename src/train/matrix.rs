@@ -87,6 +87,14 @@ pub fn numeric_column(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
     let ca = cast
         .f64()
         .map_err(|e| Error::internal(format!("column '{name}': {e}")))?;
+    if ca.null_count() == 0 {
+        // No nulls: copy the buffers as they are, chunk by chunk.
+        let mut out = Vec::with_capacity(ca.len());
+        for arr in ca.downcast_iter() {
+            out.extend_from_slice(arr.values().as_slice());
+        }
+        return Ok(out);
+    }
     Ok(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
 }
 
