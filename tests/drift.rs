@@ -283,3 +283,62 @@ fn bad_input_is_reported_and_the_rest_still_checked() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml:2"));
 }
+
+#[test]
+fn a_folder_of_batches_gives_drift_over_time() {
+    let sb = Sandbox::sample();
+    let dir = sb.file("batches");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, src) in [
+        ("2024-03.csv", "maintenance_fresh_stable.csv"),
+        ("2024-04.csv", "maintenance_fresh_drift.csv"),
+        ("2024-05.csv", "maintenance_fresh_stable.csv"),
+    ] {
+        std::fs::copy(sb.file(src), dir.join(name)).unwrap();
+    }
+    let out = sb.run(&[
+        "drift",
+        "--spec",
+        "drift.toml",
+        "--reference",
+        "reference",
+        "--current",
+        "batches",
+        "--json",
+        "--svg",
+        "over-time",
+    ]);
+    // The newest batch is stable: exit 0.
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let batches = doc["batches"].as_array().unwrap();
+    let names: Vec<&str> = batches
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["2024-03.csv", "2024-04.csv", "2024-05.csv"]);
+    let verdicts: Vec<bool> = batches
+        .iter()
+        .map(|b| b["report"]["dataset_drift"].as_bool().unwrap())
+        .collect();
+    assert_eq!(verdicts, [false, true, false]);
+    let svg = std::fs::read_to_string(sb.file("over-time/air_temp_k.over-time.svg")).unwrap();
+    roxmltree::Document::parse(&svg).unwrap();
+    let text = sb.run(&[
+        "drift",
+        "--spec",
+        "drift.toml",
+        "--reference",
+        "reference",
+        "--current",
+        "batches",
+    ]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let air = text.lines().find(|l| l.starts_with("air_temp_k")).unwrap();
+    assert_eq!(air.matches('*').count(), 1, "{air}");
+}

@@ -20,8 +20,9 @@ pub struct DriftArgs {
     /// The reference data: a file, or the name of a source in lathe.toml.
     #[arg(long, value_name = "FILE|SOURCE")]
     pub reference: String,
-    /// The current (fresh) data: a file, or the name of a source.
-    #[arg(long, value_name = "FILE|SOURCE")]
+    /// The current (fresh) data: a file, the name of a source, or a folder of batch files
+    /// (checked one by one, in name order: drift over time).
+    #[arg(long, value_name = "FILE|SOURCE|DIR")]
     pub current: String,
     /// A drift.toml with the spec; flags override it.
     #[arg(long, value_name = "FILE")]
@@ -118,6 +119,16 @@ pub fn run(cli: &Cli, args: &DriftArgs) -> Result<i32> {
 
     let r_in = resolve(cli, &args.reference, &args.read)?;
     let c_in = resolve(cli, &args.current, &args.read)?;
+    if c_in.path.is_dir() {
+        return over_time(
+            args,
+            &spec,
+            &r_in.path,
+            &r_in.options,
+            &c_in.path,
+            &c_in.options,
+        );
+    }
     let reference = crate::data::load(&r_in.path, &r_in.options)?;
     let current = crate::data::load(&c_in.path, &c_in.options)?;
     for (l, w) in reference
@@ -207,4 +218,86 @@ pub fn run(cli: &Cli, args: &DriftArgs) -> Result<i32> {
         output::emit(&out)?;
     }
     Ok(if rep.dataset_drift { 1 } else { 0 })
+}
+
+/// `--current DIR`: every batch file of the folder against the reference.
+fn over_time(
+    args: &DriftArgs,
+    spec: &DriftSpec,
+    ref_path: &std::path::Path,
+    ref_opts: &crate::data::LoadOptions,
+    dir: &std::path::Path,
+    opts: &crate::data::LoadOptions,
+) -> Result<i32> {
+    use crate::drift::batches::{self, BatchReport};
+    let reference = crate::data::load(ref_path, ref_opts)?;
+    let cancel = CancelToken::new();
+    let mut out: Vec<BatchReport> = Vec::new();
+    for file in batches::batch_files(dir)? {
+        let current = crate::data::load(&file, opts)?;
+        let report = drift::compare(&reference.frame, &current.frame, spec, &cancel)
+            .map_err(|e| if e.path.is_none() { e.at(&file) } else { e })?;
+        out.push(BatchReport {
+            name: file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            report,
+        });
+    }
+    let table = batches::score_table(&out);
+    if let Some(svg_dir) = &args.svg {
+        std::fs::create_dir_all(svg_dir).map_err(|e| Error::io(svg_dir, &e))?;
+        for (name, _) in &table {
+            let path = svg_dir.join(format!("{}.over-time.svg", report::chart_file_stem(name)));
+            crate::config::write_atomic(&path, batches::over_time_svg(name, &out)?.as_bytes())?;
+        }
+    }
+    if args.html.is_some() || args.png.is_some() {
+        return Err(Error::usage(
+            "--html and --png take one current file; with a folder, use --json or --svg DIR",
+        ));
+    }
+    if args.json {
+        let doc = json!({
+            "lathe_json": 1,
+            "reference": args.reference,
+            "current": args.current,
+            "batches": out,
+        });
+        output::emitln(
+            &serde_json::to_string_pretty(&doc)
+                .map_err(|e| Error::internal(format!("JSON: {e}")))?,
+        )?;
+    } else {
+        let mut header = vec!["column".to_owned()];
+        header.extend(out.iter().map(|b| b.name.clone()));
+        let rows: Vec<Vec<String>> = table
+            .iter()
+            .map(|(name, scores)| {
+                let mut row = vec![name.clone()];
+                row.extend(scores.iter().map(|s| match s {
+                    Some((v, true)) => format!("{v:.4} *"),
+                    Some((v, false)) => format!("{v:.4}"),
+                    None => "—".to_owned(),
+                }));
+                row
+            })
+            .collect();
+        let head: Vec<&str> = header.iter().map(String::as_str).collect();
+        let mut right = vec![false];
+        right.extend(out.iter().map(|_| true));
+        let mut text = output::table(&head, &rows, &right);
+        text.push_str("* drifted\n");
+        for b in &out {
+            text.push_str(&format!("{}: {}\n", b.name, b.report.summary()));
+        }
+        output::emit(&text)?;
+    }
+    // The newest batch decides: that is the data a model sees now.
+    Ok(if out.last().is_some_and(|b| b.report.dataset_drift) {
+        1
+    } else {
+        0
+    })
 }
