@@ -18,24 +18,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod common;
+
+use common::{median, peak_rss_mb};
 use lathe::data::LoadOptions;
 use lathe::drift::spec::{Binning, DriftSpec};
 use lathe::drift::stats::TestId;
 use lathe::jobs::CancelToken;
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 /// Load both files and compare with `spec`; seconds, reading included.
 fn once(reference: &Path, current: &Path, spec: &DriftSpec) -> (f64, usize, usize) {

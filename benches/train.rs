@@ -25,6 +25,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+mod common;
+
+use common::peak_rss_mb;
 use lathe::data::LoadOptions;
 use lathe::jobs::CancelToken;
 use lathe::train::algorithms::ParamValue;
@@ -84,15 +87,6 @@ fn prepare(path: &Path, rows: Option<usize>, jobs: usize) -> Prepared {
     spec.validation.folds = 5;
     spec.validation.holdout = if rows.is_some() { 0.0 } else { 0.2 };
     lathe::train::spec::prepare(&spec, loaded.frame, path).unwrap()
-}
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn quiet_ctx() -> SearchContext {
