@@ -14,6 +14,7 @@
 //! thresholds (p < 0.05 for chi-square and z, p ≤ 0.05 for KS, ≥ 0.1 for distances) and dataset drift at a
 //! share of 0.5 drifted columns. [`spec::DriftSpec`] overrides any of them.
 
+pub mod batches;
 pub mod compute;
 pub mod report;
 pub mod spec;
