@@ -154,6 +154,8 @@ fn help_overlay_lists_the_keymap_and_closes_with_esc() {
     assert!(s.contains("Keys"), "{s}");
     assert!(s.contains("q, Ctrl-c"), "{s}");
     assert!(s.contains("Alt-1, F1"), "{s}");
+    assert!(s.contains("Alt-6, F6 Drift screen"), "{s}");
+    assert!(s.contains("E         export the report"), "{s}");
     insta::assert_snapshot!("help_80x24", s);
     h.key(KeyCode::Esc, KeyModifiers::NONE);
     assert!(!h.app.help);
@@ -800,4 +802,224 @@ fn train_offers_to_drop_rows_without_a_target_and_trains_on_yes() {
     let rec: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
     assert_eq!(rec["lineage"]["rows"], 40);
+}
+
+// ---- The Drift screen ----
+
+impl Harness {
+    /// The Drift screen with the default pair (reference vs fresh-drift) compared.
+    fn drift_compared(w: u16, h: u16) -> Self {
+        let mut h = Self::new(w, h);
+        h.alt('6');
+        assert_eq!(h.app.screen, Screen::Drift);
+        let d = &h.app.drift;
+        assert_eq!(d.sources[d.reference].name, "reference");
+        assert_eq!(d.sources[d.current].name, "fresh-drift");
+        h.press("r");
+        assert!(!h.app.drift.busy());
+        assert!(h.app.dialog.is_none());
+        assert!(h.app.drift.outcome.is_some());
+        h
+    }
+
+    fn project_root(&self) -> std::path::PathBuf {
+        self.app.ctx.project.as_ref().unwrap().root.clone()
+    }
+}
+
+#[test]
+fn drift_reference_vs_fresh_drift_80x24() {
+    let mut h = Harness::drift_compared(80, 24);
+    let s = h.screen();
+    assert!(s.contains("Drift [Alt-6]"), "{s}");
+    assert!(
+        s.contains("reference → fresh-drift · 10000 → 3000 rows"),
+        "{s}"
+    );
+    assert!(s.contains("not checked: timestamp"), "{s}");
+    assert!(s.contains("ignored (drift.toml): reading_id"), "{s}");
+    insta::assert_snapshot!("drift_80x24", s);
+}
+
+#[test]
+fn drift_puts_the_four_drifted_sensors_on_top_marked_as_drift() {
+    let mut h = Harness::drift_compared(100, 30);
+    let report = &h.app.drift.outcome.as_ref().unwrap().report;
+    let mut top: Vec<String> = report.columns[..4].iter().map(|c| c.name.clone()).collect();
+    assert!(report.columns[..4].iter().all(|c| c.drifted));
+    assert!(report.columns[4..].iter().all(|c| !c.drifted));
+    // The selection (the top row at first) is drawn in its own colours: move it off.
+    h.press("G");
+    let s = h.screen();
+    assert!(
+        s.contains("Drift detected in 4 of 13 columns (31 %)"),
+        "{s}"
+    );
+    assert!(s.contains("dataset drift: yes"), "{s}");
+    // The table's first four rows, in the report's order, say DRIFT in the error role.
+    let lines: Vec<&str> = s.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.contains("column") && l.contains("verdict"))
+        .unwrap();
+    let error = h.app.ctx.theme.style("status.error").fg;
+    for (i, name) in top.iter().enumerate() {
+        let y = header + 1 + i;
+        let line = lines[y];
+        assert!(
+            line.contains(name.as_str()) && line.contains("DRIFT"),
+            "{line}"
+        );
+        let x = line.split("DRIFT").next().unwrap().chars().count();
+        let cell = &h.term.backend().buffer()[(x as u16, y as u16)];
+        assert_eq!(cell.symbol(), "D");
+        assert_eq!(
+            cell.fg,
+            error.unwrap(),
+            "DRIFT of {name} in the error colour"
+        );
+    }
+    assert!(
+        !lines[header + 5].contains("DRIFT"),
+        "{}",
+        lines[header + 5]
+    );
+    assert!(lines[header + 5].contains(" ok "), "{}", lines[header + 5]);
+    top.sort();
+    assert_eq!(
+        top,
+        [
+            "air_temp_k",
+            "oil_viscosity_cst",
+            "process_temp_k",
+            "vibration_rms"
+        ]
+    );
+}
+
+#[test]
+fn drift_160x48_shows_the_selected_columns_charts_beside_the_table() {
+    let mut h = Harness::drift_compared(160, 48);
+    let s = h.screen();
+    // The most drifted column is selected: its histograms and ECDFs are drawn.
+    assert!(s.contains("air_temp_k · numeric"), "{s}");
+    assert!(s.contains("wasserstein score 1.4746 ≥ 0.1 → drift"), "{s}");
+    assert!(s.contains("histograms · ━ reference  ━ current"), "{s}");
+    assert!(
+        s.contains("ECDFs · ━ reference  ━ current · largest gap"),
+        "{s}"
+    );
+    assert!(s.contains("dataset drift: yes (at a share of 0.25)"), "{s}");
+    insta::assert_snapshot!("drift_160x48", s);
+    // Down selects the next column and its charts follow.
+    h.press("j");
+    let s = h.screen();
+    assert!(s.contains("process_temp_k · numeric"), "{s}");
+    // The last column is categorical: its shares side by side, per category.
+    h.press("G");
+    let s = h.screen();
+    assert!(s.contains("machine_type · categorical"), "{s}");
+    assert!(s.contains("Δ pt"), "{s}");
+    let row = s.lines().find(|l| l.contains("│L  ")).unwrap();
+    assert!(row.contains("49.4%") && row.contains("49.7%"), "{row}");
+}
+
+#[test]
+fn drift_enter_shows_a_columns_charts_full_size_at_80x24() {
+    let mut h = Harness::drift_compared(80, 24);
+    assert!(!h.screen().contains("ECDFs"));
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    let s = h.screen();
+    assert!(s.contains("air_temp_k · numeric"), "{s}");
+    assert!(s.contains("histograms"), "{s}");
+    assert!(s.contains("ECDFs"), "{s}");
+    assert!(!s.contains("verdict"), "the table makes room: {s}");
+    assert!(s.contains("Esc: back to the table"), "{s}");
+    // Moving on while zoomed shows the next column's charts.
+    h.press("j");
+    assert!(h.screen().contains("process_temp_k · numeric"));
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    let s = h.screen();
+    assert!(s.contains("verdict"), "{s}");
+    assert_eq!(h.app.drift.row, 1);
+}
+
+#[test]
+fn drift_export_writes_an_html_report_with_svg_charts() {
+    let mut h = Harness::drift_compared(120, 30);
+    h.press("E");
+    assert!(h.app.dialog.is_none());
+    let root = h.project_root();
+    let html = std::fs::read_to_string(root.join("drift-report.html")).unwrap();
+    assert!(html.contains("<svg"), "inline charts");
+    assert!(html.contains("Drift detected in 4 of 13 columns"));
+    let count = |ext: &str| {
+        std::fs::read_dir(root.join("drift-charts"))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().unwrap() == ext)
+            .count()
+    };
+    assert_eq!((count("svg"), count("png")), (13, 13));
+    let s = h.screen();
+    assert!(s.contains("report written to"), "{s}");
+    assert!(s.contains("drift-report.html"), "{s}");
+}
+
+#[test]
+fn drift_bad_pairing_shows_a_dialog_and_keeps_the_last_result() {
+    let mut h = Harness::new(100, 30);
+    // A batch with the columns but no rows, as a source of the project.
+    let root = h.project_root();
+    let header = std::fs::read_to_string(root.join("maintenance_reference.csv"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    std::fs::write(root.join("empty.csv"), header + "\n").unwrap();
+    let mut toml = std::fs::read_to_string(root.join("lathe.toml")).unwrap();
+    toml.push_str("\n[[sources]]\nname = \"empty-batch\"\npath = \"empty.csv\"\n");
+    std::fs::write(root.join("lathe.toml"), toml).unwrap();
+    h.app.switch_project(Project::open(&root).unwrap());
+    h.app.settle(&h.rx, Duration::from_secs(60));
+    h.alt('6').press("r");
+    assert_eq!(h.app.drift.outcome.as_ref().unwrap().report.n_drifted, 4);
+
+    // Current → fresh-drift, breast-cancer, empty-batch.
+    h.press("cc");
+    let d = &h.app.drift;
+    assert_eq!(d.sources[d.current].name, "empty-batch");
+    assert!(
+        h.screen()
+            .contains("r: compare this pair · shown: reference → fresh-drift")
+    );
+    h.press("r");
+    let dialog = h.app.dialog.as_ref().expect("a dialog");
+    assert!(dialog.error);
+    assert!(dialog.body.contains("no rows"), "{}", dialog.body);
+    assert!(dialog.body.contains("empty.csv"), "{}", dialog.body);
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert!(h.app.dialog.is_none());
+    let s = h.screen();
+    assert!(s.contains("reference → fresh-drift"), "{s}");
+    assert!(s.contains("Drift detected in 4 of 13 columns"), "{s}");
+    assert_eq!(
+        h.app.drift.outcome.as_ref().unwrap().current.name,
+        "fresh-drift"
+    );
+
+    // A comparison cancelled at once leaves the result as it was, too.
+    h.press("b"); // reference → unlabelled
+    h.tap(KeyCode::Char('r'));
+    assert!(h.app.drift.busy());
+    h.tap(KeyCode::Char('x'));
+    assert!(!h.app.drift.busy());
+    h.app.settle(&h.rx, Duration::from_secs(30));
+    assert!(h.app.dialog.is_none());
+    assert!(h.screen().contains("comparison cancelled"));
+    let o = h.app.drift.outcome.as_ref().unwrap();
+    assert_eq!(
+        (o.reference.name.as_str(), o.report.n_drifted),
+        ("reference", 4)
+    );
 }

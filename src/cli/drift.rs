@@ -139,14 +139,12 @@ pub fn run(cli: &Cli, args: &DriftArgs) -> Result<i32> {
     {
         eprintln!("warning: {}: {w}", l.display());
     }
-    let rep = drift::compare(&reference.frame, &current.frame, &spec, &CancelToken::new())
-        .map_err(|e| {
-            if e.path.is_none() {
-                e.at(&c_in.path)
-            } else {
-                e
-            }
-        })?;
+    for (loaded, path) in [(&reference, &r_in.path), (&current, &c_in.path)] {
+        if loaded.frame.height() == 0 {
+            return Err(Error::input("the file has no rows to compare").at(path));
+        }
+    }
+    let rep = drift::compare(&reference.frame, &current.frame, &spec, &CancelToken::new())?;
 
     if let Some(path) = &args.html {
         let page = report::html(&rep, &args.reference, &args.current)?;
@@ -235,8 +233,10 @@ fn over_time(
     let mut out: Vec<BatchReport> = Vec::new();
     for file in batches::batch_files(dir)? {
         let current = crate::data::load(&file, opts)?;
-        let report = drift::compare(&reference.frame, &current.frame, spec, &cancel)
-            .map_err(|e| if e.path.is_none() { e.at(&file) } else { e })?;
+        if current.frame.height() == 0 {
+            return Err(Error::input("the file has no rows to compare").at(&file));
+        }
+        let report = drift::compare(&reference.frame, &current.frame, spec, &cancel)?;
         out.push(BatchReport {
             name: file
                 .file_name()

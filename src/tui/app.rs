@@ -16,6 +16,7 @@ use super::keymap::{Action, Keymap};
 use super::picker::{Pick, Picker};
 use super::screens::Screen;
 use super::screens::data::DataScreen;
+use super::screens::drift::DriftScreen;
 use super::screens::train::{Reply, TrainScreen};
 use super::theme::{ColorDepth, Theme};
 use crate::cli::Cli;
@@ -80,6 +81,7 @@ pub struct App {
     pub ctx: Context,
     pub data: DataScreen,
     pub train: TrainScreen,
+    pub drift: DriftScreen,
     /// The screen on show.
     pub screen: Screen,
     pub picker: Option<Picker>,
@@ -95,6 +97,7 @@ impl App {
         let mut app = Self {
             data: DataScreen::new(tx.clone()),
             train: TrainScreen::new(tx.clone()),
+            drift: DriftScreen::new(tx.clone()),
             screen: Screen::Data,
             picker: None,
             dialog: None,
@@ -106,6 +109,7 @@ impl App {
         if let Some(p) = app.ctx.project.clone() {
             app.data.set_project(&p);
             app.train.set_project(&p);
+            app.drift.set_project(&p);
             if !app.ctx.is_sample {
                 app.remember_project(&p);
             }
@@ -141,7 +145,9 @@ impl App {
         while Instant::now() < end {
             match rx.recv_timeout(Duration::from_millis(20)) {
                 Ok(e) => self.handle(e),
-                Err(_) if !self.data.busy() && !self.train.busy() => return,
+                Err(_) if !self.data.busy() && !self.train.busy() && !self.drift.busy() => {
+                    return;
+                }
                 Err(_) => {}
             }
         }
@@ -152,6 +158,10 @@ impl App {
         // Training reports on its own channel; any event (its wake-up ticks
         // included) drains it before the next draw.
         if let Some(e) = self.train.poll() {
+            self.show_error(&e);
+        }
+        // So does the drift job.
+        if let Some(e) = self.drift.poll() {
             self.show_error(&e);
         }
         if !self.train.busy()
@@ -209,6 +219,7 @@ impl App {
         match self.screen {
             Screen::Data => self.data.typing(),
             Screen::Train => self.train.typing(),
+            Screen::Drift => false,
         }
     }
 
@@ -222,6 +233,7 @@ impl App {
                         self.show_error(&e);
                     }
                 }
+                Screen::Drift => {}
             }
             return;
         }
@@ -355,6 +367,7 @@ impl App {
         match self.screen {
             Screen::Data => self.data.status = msg,
             Screen::Train => self.train.status = msg,
+            Screen::Drift => self.drift.status = msg,
         }
     }
 
@@ -363,6 +376,7 @@ impl App {
         self.remember_project(&p);
         self.data.set_project(&p);
         self.train.set_project(&p);
+        self.drift.set_project(&p);
         self.ctx.project = Some(p);
         self.ctx.is_sample = false;
     }
@@ -404,9 +418,16 @@ impl App {
                         self.train.sync(&self.data);
                     }
                 }
-                None => self.say(format!(
-                    "screen {n} is not part of this lathe yet; Data is screen 1, Train screen 3"
-                )),
+                None => {
+                    let have: Vec<String> = Screen::ALL
+                        .iter()
+                        .map(|(_, i, name)| format!("{name} is screen {i}"))
+                        .collect();
+                    self.say(format!(
+                        "screen {n} is not part of this lathe yet; {}",
+                        have.join(", ")
+                    ));
+                }
             },
             other => {
                 for _ in 0..times {
@@ -415,6 +436,11 @@ impl App {
                         Screen::Train => {
                             let reply = self.train.action(other);
                             self.train_reply(reply);
+                        }
+                        Screen::Drift => {
+                            if let Some(e) = self.drift.action(other) {
+                                self.show_error(&e);
+                            }
                         }
                     }
                 }
@@ -437,6 +463,7 @@ impl App {
                 // The file on screen stays; the picker now lists the new project.
                 self.data.use_project(&p);
                 self.train.set_project(&p);
+                self.drift.set_project(&p);
                 self.ctx.project = Some(p);
                 self.ctx.is_sample = false;
             }
@@ -470,6 +497,7 @@ impl App {
         match self.screen {
             Screen::Data => self.data.render(f, body, theme),
             Screen::Train => self.train.render(f, body, theme, &self.ctx.keymap),
+            Screen::Drift => self.drift.render(f, body, theme, &self.ctx.keymap),
         }
         self.render_status(f, status);
         if let Some(p) = &self.picker {
@@ -537,6 +565,17 @@ impl App {
         let typing = self.typing();
         let hints: &[(Action, &str)] = if typing {
             &[]
+        } else if self.screen == Screen::Drift {
+            &[
+                (Action::Help, "help"),
+                (Action::Start, "run"),
+                (Action::Reference, "ref"),
+                (Action::Current, "cur"),
+                (Action::Edit, "charts"),
+                (Action::Export, "export"),
+                (Action::Cancel, "cancel"),
+                (Action::Quit, "quit"),
+            ]
         } else if self.screen == Screen::Train {
             &[
                 (Action::Help, "help"),

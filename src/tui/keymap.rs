@@ -40,6 +40,11 @@ pub enum Action {
     Toggle,
     Start,
     Confirm,
+    /// Drift: the next source as the reference.
+    Reference,
+    /// Drift: the next source as the current data.
+    Current,
+    Export,
     Screen(u8),
 }
 
@@ -76,10 +81,14 @@ impl Action {
             ),
             ("cancel".into(), Self::Cancel, "cancel the running job"),
             ("init_project".into(), Self::InitProject, "new project here"),
-            ("edit".into(), Self::Edit, "type a value"),
+            ("edit".into(), Self::Edit, "type a value; zoom"),
             ("toggle".into(), Self::Toggle, "tick or untick"),
-            ("start".into(), Self::Start, "start training"),
+            ("start".into(), Self::Start, "start train/drift"),
             ("confirm".into(), Self::Confirm, "yes, to a question"),
+            // Help lines fit the 18 characters of the second column at 80×24.
+            ("reference".into(), Self::Reference, "next reference"),
+            ("current".into(), Self::Current, "next current"),
+            ("export".into(), Self::Export, "export the report"),
         ];
         for i in 1..=6u8 {
             v.push((format!("screen_{i}"), Self::Screen(i), "go to screen"));

@@ -1,19 +1,24 @@
 //! One file per screen. Only screens that work are listed in the tab bar.
 
 pub mod data;
+pub mod drift;
 pub mod train;
 
-/// The screens that exist, in DESIGN's order (1 Data, 2 Label, 3 Train, …).
+/// The screens that exist, in DESIGN's order (1 Data, 2 Label, 3 Train, …, 6 Drift).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Data,
     Train,
+    Drift,
 }
 
 impl Screen {
     /// Every screen with its number (the `screen_N` action) and tab name.
-    pub const ALL: [(Screen, u8, &'static str); 2] =
-        [(Screen::Data, 1, "Data"), (Screen::Train, 3, "Train")];
+    pub const ALL: [(Screen, u8, &'static str); 3] = [
+        (Screen::Data, 1, "Data"),
+        (Screen::Train, 3, "Train"),
+        (Screen::Drift, 6, "Drift"),
+    ];
 
     /// The screen of `screen_N`, if this lathe has it.
     pub fn from_number(n: u8) -> Option<Screen> {
