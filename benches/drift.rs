@@ -12,7 +12,9 @@
 //! - lathe running the scipy script's four numeric tests (KS, Wasserstein,
 //!   PSI and Jensen–Shannon on 10 reference-quantile bins) and chi-square on
 //!   the categories, against the scipy/numpy script;
-//! - peak memory against the two frames' size.
+//! - peak memory against the two frames' size;
+//! - how the comparison (reading excluded) grows to 10,000,000 rows a side: the 1M
+//!   frames stacked ten times in memory (pass `--no-10m` to skip it).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
@@ -33,6 +35,22 @@ fn once(reference: &Path, current: &Path, spec: &DriftSpec) -> (f64, usize, usiz
     let c = lathe::data::load(current, &LoadOptions::default()).unwrap();
     let rep = lathe::drift::compare(&r.frame, &c.frame, spec, &CancelToken::new()).unwrap();
     (t.elapsed().as_secs_f64(), rep.n_drifted, rep.columns.len())
+}
+
+/// The comparison alone (frames in memory) on the 1M files stacked `times` times.
+fn stacked(dir: &Path, times: usize) -> (f64, usize) {
+    let load = |name: &str| lathe::data::load(&dir.join(name), &LoadOptions::default()).unwrap();
+    let (r1, c1) = (load("maint_1m.parquet"), load("maint_1m_fresh.parquet"));
+    let (mut r, mut c) = (r1.frame.clone(), c1.frame.clone());
+    for _ in 1..times {
+        r.vstack_mut(&r1.frame).unwrap();
+        c.vstack_mut(&c1.frame).unwrap();
+    }
+    r.rechunk_mut();
+    c.rechunk_mut();
+    let t = Instant::now();
+    lathe::drift::compare(&r, &c, &DriftSpec::default(), &CancelToken::new()).unwrap();
+    (t.elapsed().as_secs_f64(), r.height())
 }
 
 fn main() {
@@ -118,5 +136,13 @@ fn main() {
             "{label} × {label}: peak RSS so far {:.0} MB; the two frames {frames_mb:.0} MB\n",
             peak_rss_mb()
         );
+    }
+    if !std::env::args().any(|a| a == "--no-10m") {
+        for times in [1, 10] {
+            let (secs, rows) = stacked(&dir, times);
+            println!(
+                "{rows} × {rows} in memory (the 1M files stacked {times}×), comparison alone: {secs:.3} s"
+            );
+        }
     }
 }
