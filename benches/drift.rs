@@ -137,6 +137,39 @@ fn main() {
             peak_rss_mb()
         );
     }
+    // From a reference profile (what a bundle will carry) against 1M current rows.
+    {
+        let r = lathe::data::load(&dir.join("maint_1m.parquet"), &LoadOptions::default()).unwrap();
+        let profile = lathe::drift::profile::ReferenceProfile::of(&r.frame).unwrap();
+        let path =
+            std::env::temp_dir().join(format!("lathe-bench-profile-{}.json", std::process::id()));
+        std::fs::write(&path, profile.to_json().unwrap()).unwrap();
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let t = Instant::now();
+            let p = lathe::drift::profile::ReferenceProfile::read(&path)
+                .unwrap()
+                .unwrap();
+            let reference = p.to_frame().unwrap();
+            let c = lathe::data::load(&dir.join("maint_1m_fresh.parquet"), &LoadOptions::default())
+                .unwrap();
+            lathe::drift::compare(
+                &reference,
+                &c.frame,
+                &DriftSpec::default(),
+                &CancelToken::new(),
+            )
+            .unwrap();
+            times.push(t.elapsed().as_secs_f64());
+        }
+        let _ = std::fs::remove_file(&path);
+        println!(
+            "profile ({} KB) × 1M current rows, reading both included: {:.3} s\n",
+            size / 1024,
+            median(times)
+        );
+    }
     if !std::env::args().any(|a| a == "--no-10m") {
         for times in [1, 10] {
             let (secs, rows) = stacked(&dir, times);

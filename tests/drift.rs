@@ -342,3 +342,60 @@ fn a_folder_of_batches_gives_drift_over_time() {
     let air = text.lines().find(|l| l.starts_with("air_temp_k")).unwrap();
     assert_eq!(air.matches('*').count(), 1, "{air}");
 }
+
+#[test]
+fn a_reference_profile_gives_the_same_verdicts_as_the_rows() {
+    let sb = Sandbox::sample();
+    for current in ["fresh-drift", "fresh-stable"] {
+        let (code_raw, raw) = drift_json(
+            &sb,
+            &[
+                "--spec",
+                "drift.toml",
+                "--reference",
+                "reference",
+                "--current",
+                current,
+                "--save-profile",
+                "reference.profile.json",
+            ],
+        );
+        let (code_profile, from_profile) = drift_json(
+            &sb,
+            &[
+                "--spec",
+                "drift.toml",
+                "--reference",
+                "reference.profile.json",
+                "--current",
+                current,
+            ],
+        );
+        assert_eq!(code_raw, code_profile, "{current}");
+        let raw_cols = raw["report"]["columns"].as_array().unwrap();
+        let prof_cols = from_profile["report"]["columns"].as_array().unwrap();
+        assert_eq!(raw_cols.len(), prof_cols.len(), "{current}");
+        for c in raw_cols {
+            let p = prof_cols.iter().find(|p| p["name"] == c["name"]).unwrap();
+            assert_eq!(p["test"], c["test"], "{current} {}", c["name"]);
+            assert_eq!(p["drifted"], c["drifted"], "{current} {}", c["name"]);
+            let (a, b) = (c["score"].as_f64().unwrap(), p["score"].as_f64().unwrap());
+            assert!(
+                (a - b).abs() <= 0.01,
+                "{current} {}: {a} from rows, {b} from the profile",
+                c["name"]
+            );
+        }
+    }
+    // The profile holds no rows: it is a small fraction of the data file.
+    let profile = std::fs::metadata(sb.file("reference.profile.json"))
+        .unwrap()
+        .len();
+    let data = std::fs::metadata(sb.file("maintenance_reference.csv"))
+        .unwrap()
+        .len();
+    assert!(
+        profile * 4 < data,
+        "{profile} bytes of profile for {data} bytes of data"
+    );
+}

@@ -48,6 +48,10 @@ pub struct DriftArgs {
     /// Columns to leave out, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "COL,...")]
     pub ignore: Vec<String>,
+    /// Also write the reference's profile (what drift needs, without the rows) to this file;
+    /// it can then be given as --reference.
+    #[arg(long, value_name = "FILE")]
+    pub save_profile: Option<PathBuf>,
     /// Print one JSON document instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -129,22 +133,17 @@ pub fn run(cli: &Cli, args: &DriftArgs) -> Result<i32> {
             &c_in.options,
         );
     }
-    let reference = crate::data::load(&r_in.path, &r_in.options)?;
+    let reference = load_reference(&r_in.path, &r_in.options, args.save_profile.as_deref())?;
     let current = crate::data::load(&c_in.path, &c_in.options)?;
-    for (l, w) in reference
-        .warnings
-        .iter()
-        .map(|w| (&r_in.path, w))
-        .chain(current.warnings.iter().map(|w| (&c_in.path, w)))
-    {
-        eprintln!("warning: {}: {w}", l.display());
+    for w in &current.warnings {
+        eprintln!("warning: {}: {w}", c_in.path.display());
     }
-    for (loaded, path) in [(&reference, &r_in.path), (&current, &c_in.path)] {
-        if loaded.frame.height() == 0 {
+    for (frame, path) in [(&reference, &r_in.path), (&current.frame, &c_in.path)] {
+        if frame.height() == 0 {
             return Err(Error::input("the file has no rows to compare").at(path));
         }
     }
-    let rep = drift::compare(&reference.frame, &current.frame, &spec, &CancelToken::new())?;
+    let rep = drift::compare(&reference, &current.frame, &spec, &CancelToken::new())?;
 
     if let Some(path) = &args.html {
         let page = report::html(&rep, &args.reference, &args.current)?;
@@ -228,7 +227,7 @@ fn over_time(
     opts: &crate::data::LoadOptions,
 ) -> Result<i32> {
     use crate::drift::batches::{self, BatchReport};
-    let reference = crate::data::load(ref_path, ref_opts)?;
+    let reference = load_reference(ref_path, ref_opts, args.save_profile.as_deref())?;
     let cancel = CancelToken::new();
     let mut out: Vec<BatchReport> = Vec::new();
     for file in batches::batch_files(dir)? {
@@ -236,7 +235,7 @@ fn over_time(
         if current.frame.height() == 0 {
             return Err(Error::input("the file has no rows to compare").at(&file));
         }
-        let report = drift::compare(&reference.frame, &current.frame, spec, &cancel)?;
+        let report = drift::compare(&reference, &current.frame, spec, &cancel)?;
         out.push(BatchReport {
             name: file
                 .file_name()
@@ -300,4 +299,32 @@ fn over_time(
     } else {
         0
     })
+}
+
+/// The reference as a frame: read from a data file, or rebuilt from a
+/// reference profile (`--save-profile` makes one). Optionally save its profile.
+fn load_reference(
+    path: &std::path::Path,
+    opts: &crate::data::LoadOptions,
+    save: Option<&std::path::Path>,
+) -> Result<polars::prelude::DataFrame> {
+    use crate::drift::profile::ReferenceProfile;
+    let (frame, profile) = match ReferenceProfile::read(path)? {
+        Some(p) => (p.to_frame()?, Some(p)),
+        None => {
+            let loaded = crate::data::load(path, opts)?;
+            for w in &loaded.warnings {
+                eprintln!("warning: {}: {w}", path.display());
+            }
+            (loaded.frame, None)
+        }
+    };
+    if let Some(out) = save {
+        let p = match profile {
+            Some(p) => p,
+            None => ReferenceProfile::of(&frame)?,
+        };
+        crate::config::write_atomic(out, p.to_json()?.as_bytes())?;
+    }
+    Ok(frame)
 }
