@@ -9,7 +9,8 @@
 //! ```text
 //!   front-ends      cli ─────────┐        tui (feature "tui")
 //!                                ▼           ▼
-//!   steps           data   (label, train, experiments, bundle, serve, drift: later)
+//!   steps           data · train · experiments (run store) · drift
+//!                   (label, bundle, serve, pipeline: later)
 //!                                ▼
 //!   foundation      project · config · jobs · error
 //! ```
@@ -23,6 +24,9 @@
 //! | step | core          | CLI                                   | TUI screen |
 //! |------|---------------|---------------------------------------|------------|
 //! | data | [`data`]      | `lathe data profile/head/validate`    | Data       |
+//! | train | [`train`]    | `lathe train`                         | Train      |
+//! | experiments | [`experiments`] | (runs written by `lathe train`) | —     |
+//! | drift | [`drift`]    | `lathe drift`                         | Drift      |
 
 pub mod cli;
 pub mod config;
