@@ -1,8 +1,8 @@
 //! Sniffing a delimited text file: its encoding, delimiter, quote and header.
 //!
 //! Sniffing only looks at the first bytes of the file; polars does the
-//! parsing. [`locate_csv_problem`] is the one full scan here, and it runs only
-//! after polars has refused a file, to tell the user the line of the problem.
+//! parsing. The one full scan of every record (field counts, the line of a
+//! problem) is in [`crate::data::records`].
 
 use std::io::Read;
 use std::path::Path;

@@ -175,7 +175,7 @@ impl RawTable {
     }
 
     /// A copy with the values of feature `index` permuted by `order` (row i
-    /// takes row order[i]'s value): the input of permutation importance.
+    /// takes row `order[i]`'s value): the input of permutation importance.
     pub fn with_permuted(&self, index: usize, rows: &[usize], order: &[usize]) -> RawTable {
         let mut t = self.clone();
         if let Some(f) = t.features.get_mut(index) {
