@@ -702,3 +702,49 @@ fn two_train_processes_on_one_project_keep_every_run_whole() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+#[test]
+fn three_classes_use_multinomial_models_and_refuse_two_class_learners() {
+    let sb = Sandbox::sample();
+    let doc = json_of(&sb.run(&[
+        "train",
+        "--data",
+        "reference",
+        "--target",
+        "machine_type",
+        "--algorithms",
+        "logistic_regression,gaussian_nb",
+        "--folds",
+        "3",
+        "--json",
+    ]));
+    assert_eq!(doc["task"], "classification");
+    assert_eq!(doc["runs"].as_array().unwrap().len(), 2);
+    for r in doc["runs"].as_array().unwrap() {
+        assert_eq!(r["status"], "finished", "{r}");
+        // One-vs-rest macro AUC and log loss come from per-class probabilities
+        // placed at their class index; binary-only metrics are absent.
+        assert!(r["metrics"]["roc_auc"]["mean"].as_f64().is_some(), "{r}");
+        assert!(r["metrics"]["log_loss"]["mean"].as_f64().unwrap() > 0.0);
+        assert!(r["metrics"]["f1"].is_null(), "{r}");
+        assert!(
+            r["threshold"].is_null(),
+            "no decision threshold for 3 classes"
+        );
+    }
+    let out = sb.run(&[
+        "train",
+        "--data",
+        "reference",
+        "--target",
+        "machine_type",
+        "--algorithms",
+        "svm",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("handles two classes and the target has 3"),
+        "{}",
+        stderr(&out)
+    );
+}
