@@ -128,29 +128,45 @@ enum Side {
     },
 }
 
+/// A numeric column's finite values, sorted, and how many were dropped (null, NaN, ±inf).
+pub(crate) fn sorted_finite(df: &DataFrame, name: &str) -> Result<(Vec<f64>, usize)> {
+    let mut sorted = numeric_column(df, name)?;
+    let total = sorted.len();
+    sorted.retain(|x| x.is_finite());
+    let dropped = total - sorted.len();
+    crate::data::profile::radix_sort_f64(&mut sorted);
+    Ok((sorted, dropped))
+}
+
+/// A text column's categories with their counts (in order of first
+/// appearance), and how many values were missing.
+pub(crate) fn category_counts(df: &DataFrame, name: &str) -> Result<(Vec<(String, u64)>, usize)> {
+    let (codes, values) = category_column(df, name)?;
+    let mut n = vec![0u64; values.len()];
+    let mut dropped = 0;
+    for c in codes {
+        if c == MISSING_CODE {
+            dropped += 1;
+        } else {
+            n[c as usize] += 1;
+        }
+    }
+    let counts = values.into_iter().zip(n).filter(|(_, n)| *n > 0).collect();
+    Ok((counts, dropped))
+}
+
 fn read_side(df: &DataFrame, name: &str, kind: ColumnKind) -> Result<Side> {
     Ok(match kind {
         ColumnKind::Numeric => {
-            let mut sorted = numeric_column(df, name)?;
-            let total = sorted.len();
-            sorted.retain(|x| x.is_finite());
-            let dropped = total - sorted.len();
-            crate::data::profile::radix_sort_f64(&mut sorted);
+            let (sorted, dropped) = sorted_finite(df, name)?;
             Side::Numeric { sorted, dropped }
         }
         ColumnKind::Categorical => {
-            let (codes, values) = category_column(df, name)?;
-            let mut n = vec![0u64; values.len()];
-            let mut dropped = 0;
-            for c in codes {
-                if c == MISSING_CODE {
-                    dropped += 1;
-                } else {
-                    n[c as usize] += 1;
-                }
+            let (counts, dropped) = category_counts(df, name)?;
+            Side::Categories {
+                counts: counts.into_iter().collect(),
+                dropped,
             }
-            let counts = values.into_iter().zip(n).filter(|(_, n)| *n > 0).collect();
-            Side::Categories { counts, dropped }
         }
     })
 }

@@ -28,8 +28,8 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::LogicalType;
+use crate::drift::compute::{category_counts, sorted_finite};
 use crate::error::{Error, Result};
-use crate::train::matrix::{MISSING_CODE, category_column, numeric_column};
 
 /// Numbers with at most this many distinct values are stored exactly.
 pub const EXACT_DISTINCT: usize = 1000;
@@ -88,10 +88,7 @@ impl ReferenceProfile {
             let lt = LogicalType::of(col.dtype());
             let (values, dropped, summary) = match lt {
                 LogicalType::Int | LogicalType::Float => {
-                    let mut v = numeric_column(df, &name)?;
-                    let total = v.len();
-                    v.retain(|x| x.is_finite());
-                    crate::data::profile::radix_sort_f64(&mut v);
+                    let (v, dropped) = sorted_finite(df, &name)?;
                     let mut counts: Vec<(f64, u64)> = Vec::new();
                     for &x in &v {
                         if let Some((last, n)) = counts.last_mut()
@@ -113,21 +110,10 @@ impl ReferenceProfile {
                                 .collect(),
                         }
                     };
-                    (v.len(), total - v.len(), summary)
+                    (v.len(), dropped, summary)
                 }
                 LogicalType::String | LogicalType::Categorical | LogicalType::Bool => {
-                    let (codes, names) = category_column(df, &name)?;
-                    let mut n = vec![0u64; names.len()];
-                    let mut dropped = 0;
-                    for c in codes {
-                        if c == MISSING_CODE {
-                            dropped += 1;
-                        } else {
-                            n[c as usize] += 1;
-                        }
-                    }
-                    let counts: Vec<(String, u64)> =
-                        names.into_iter().zip(n).filter(|(_, n)| *n > 0).collect();
+                    let (counts, dropped) = category_counts(df, &name)?;
                     let values = counts.iter().map(|(_, n)| *n as usize).sum();
                     (values, dropped, Summary::Categories { counts })
                 }
