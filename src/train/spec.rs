@@ -256,14 +256,12 @@ pub fn prepare(spec: &TrainSpec, df: DataFrame, data_path: &Path) -> Result<Prep
 
     // Task: text and booleans are classes; a whole number with few distinct values too.
     let distinct = tcol.n_unique().unwrap_or(0);
-    let inferred = match ttype {
-        LogicalType::String | LogicalType::Categorical | LogicalType::Bool => Task::Classification,
-        LogicalType::Int if distinct <= 20 => Task::Classification,
-        LogicalType::Int | LogicalType::Float => Task::Regression,
-        other => {
+    let inferred = match infer_task(ttype, distinct) {
+        Some(task) => task,
+        None => {
             return Err(Error::input(format!(
                 "target '{target}' is a {} column; lathe predicts classes or numbers",
-                other.name()
+                ttype.name()
             ))
             .field(target.clone()));
         }
@@ -464,7 +462,7 @@ pub fn prepare(spec: &TrainSpec, df: DataFrame, data_path: &Path) -> Result<Prep
             if a.binary_only && target_data.n_classes() > 2 {
                 continue;
             }
-            if n_train > a.default_up_to_rows {
+            if !in_default_set(a, target_data.n_classes(), n_train) {
                 warnings.push(format!(
                     "left '{}' out of the default set: {n_train} training rows is more than the {} it handles well",
                     a.id, a.default_up_to_rows
@@ -536,6 +534,26 @@ pub fn prepare(spec: &TrainSpec, df: DataFrame, data_path: &Path) -> Result<Prep
         jobs,
         warnings,
     })
+}
+
+/// The task a target of this type and number of distinct values implies:
+/// text and booleans are classes, and so is a whole number with at most 20
+/// values; other numbers are regression. None for types lathe cannot predict.
+pub fn infer_task(target_type: LogicalType, distinct: usize) -> Option<Task> {
+    match target_type {
+        LogicalType::String | LogicalType::Categorical | LogicalType::Bool => {
+            Some(Task::Classification)
+        }
+        LogicalType::Int if distinct <= 20 => Some(Task::Classification),
+        LogicalType::Int | LogicalType::Float => Some(Task::Regression),
+        _ => None,
+    }
+}
+
+/// Whether an algorithm is in the default search for a target with
+/// `n_classes` classes (0 for regression) and `n_train` training rows.
+pub fn in_default_set(info: &AlgorithmInfo, n_classes: usize, n_train: usize) -> bool {
+    !(info.binary_only && n_classes > 2) && n_train <= info.default_up_to_rows
 }
 
 /// `id`, `row_id`, `readingId`: names people give identifier columns.

@@ -84,14 +84,7 @@ impl TargetInfo {
             .n_unique()
             .unwrap_or(0)
             .saturating_sub(usize::from(nulls > 0));
-        let inferred = match ty {
-            LogicalType::String | LogicalType::Categorical | LogicalType::Bool => {
-                Some(Task::Classification)
-            }
-            LogicalType::Int if distinct <= 20 => Some(Task::Classification),
-            LogicalType::Int | LogicalType::Float => Some(Task::Regression),
-            _ => None,
-        };
+        let inferred = crate::train::spec::infer_task(ty, distinct);
         Some(Self {
             ty,
             distinct,
@@ -195,7 +188,7 @@ impl Form {
             .filter(|a| a.task == task)
             .map(|a| AlgoRow {
                 info: a,
-                on: !(a.binary_only && classes > 2) && n_train <= a.default_up_to_rows,
+                on: crate::train::spec::in_default_set(a, classes, n_train),
                 param: 0,
                 grid: BTreeMap::new(),
             })
