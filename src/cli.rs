@@ -8,6 +8,7 @@ pub mod data;
 pub mod drift;
 pub mod init;
 pub mod output;
+pub mod runs;
 pub mod train;
 
 use std::path::PathBuf;
@@ -46,6 +47,9 @@ pub enum Command {
     Data(data::DataCommand),
     /// Train and cross-validate models in parallel; every configuration is stored as a run.
     Train(Box<train::TrainArgs>),
+    /// The experiments: leaderboard, compare, curate, export, push.
+    #[command(subcommand)]
+    Runs(runs::RunsCommand),
     /// Check fresh data for drift against a reference, column by column; exit 1 on dataset drift.
     Drift(Box<drift::DriftArgs>),
     /// Print shell completions: `lathe completions bash > /etc/bash_completion.d/lathe`.
@@ -125,6 +129,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<i32> {
         Command::Init(args) => init::run(args),
         Command::Data(cmd) => data::run(cli, cmd),
         Command::Train(args) => train::run(cli, args),
+        Command::Runs(cmd) => runs::run(cli, cmd),
         Command::Drift(args) => drift::run(cli, args),
         Command::Completions(args) => completions::run(args),
     }

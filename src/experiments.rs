@@ -6,8 +6,17 @@
 //! once a model is fitted); run ids are ULIDs, so they sort by time, and any
 //! unique prefix names a run.
 
+pub mod charts;
+pub mod compare;
+pub mod curation;
+pub mod gc;
+pub mod index;
+pub mod leaderboard;
 pub mod record;
+pub mod significance;
 pub mod store;
 
+pub use curation::Curation;
+pub use leaderboard::Leaderboard;
 pub use record::{Lineage, MetricSummary, RunRecord, RunStatus, StudyRecord};
 pub use store::Store;

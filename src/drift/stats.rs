@@ -1174,7 +1174,7 @@ fn stirling_correction(a: f64) -> f64 {
 }
 
 /// `ln Γ(a)` for `a > 0`.
-fn ln_gamma(a: f64) -> f64 {
+pub(crate) fn ln_gamma(a: f64) -> f64 {
     if a.is_nan() || a <= 0.0 {
         return f64::NAN;
     }

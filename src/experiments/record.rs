@@ -69,6 +69,27 @@ pub struct Threshold {
     pub score: f64,
 }
 
+/// Validation predictions of a regression and their residuals (truth − predicted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Residuals {
+    #[serde(with = "json_float_vec")]
+    pub predicted: Vec<f64>,
+    #[serde(with = "json_float_vec")]
+    pub residual: Vec<f64>,
+}
+
+impl Residuals {
+    /// At most `max` evenly spaced points of the pooled validation rows.
+    pub fn thinned(predicted: Vec<f64>, residual: Vec<f64>, max: usize) -> Self {
+        let n = predicted.len().min(residual.len());
+        let step = n.div_ceil(max.max(1)).max(1);
+        Self {
+            predicted: predicted.iter().take(n).step_by(step).copied().collect(),
+            residual: residual.iter().take(n).step_by(step).copied().collect(),
+        }
+    }
+}
+
 /// Where a run's data, code and learners came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Lineage {
@@ -136,6 +157,9 @@ pub struct RunRecord {
     pub roc: Option<Curve>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pr: Option<Curve>,
+    /// Predicted value and residual of validation rows over the folds (regression).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residuals: Option<Residuals>,
     /// Permutation importance (drop of the optimised metric) per input column.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub importance: Vec<(String, f64)>,

@@ -131,6 +131,14 @@ impl Store {
 
     /// Ids of every stored run, oldest first.
     pub fn run_ids(&self) -> Result<Vec<String>> {
+        let mut ids = self.run_folders()?;
+        ids.retain(|id| self.run_dir(id).join(RUN_FILE).is_file());
+        Ok(ids)
+    }
+
+    /// Names of every run folder, complete or not, oldest first (temporary
+    /// folders of runs being written are left out).
+    pub fn run_folders(&self) -> Result<Vec<String>> {
         let entries = match std::fs::read_dir(&self.runs_dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -138,7 +146,7 @@ impl Store {
         };
         let mut ids: Vec<String> = entries
             .filter_map(|e| e.ok())
-            .filter(|e| e.path().join(RUN_FILE).is_file())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .filter_map(|e| e.file_name().into_string().ok())
             .filter(|n| !n.starts_with('.'))
             .collect();
@@ -159,8 +167,30 @@ impl Store {
         Ok((runs, bad))
     }
 
-    /// The run id that `prefix` names (case-insensitive unique prefix).
-    pub fn resolve(&self, prefix: &str) -> Result<String> {
+    /// The run id that `name` names: a run id, a unique (case-insensitive)
+    /// prefix of one, or `@alias`.
+    pub fn resolve(&self, name: &str) -> Result<String> {
+        if let Some(alias) = name.strip_prefix('@') {
+            let cur = self.curation()?;
+            let id = cur.aliases.get(alias).ok_or_else(|| {
+                Error::usage(format!("no alias '{alias}'")).hint("`lathe runs alias` lists them")
+            })?;
+            if !self.run_dir(id).is_dir() {
+                let why = if cur.is_deleted(id) {
+                    format!("run {id} was deleted; `lathe runs restore {id}` brings it back")
+                } else {
+                    format!("run {id} is not in the store")
+                };
+                return Err(Error::usage(format!(
+                    "alias '{alias}' points to a run that is gone: {why}"
+                ))
+                .hint(format!(
+                    "point it elsewhere with `lathe runs alias RUN {alias}`"
+                )));
+            }
+            return Ok(id.clone());
+        }
+        let prefix = name;
         let p = prefix.to_ascii_uppercase();
         if p.is_empty() {
             return Err(Error::usage("give a run id (or a unique prefix of one)"));

@@ -29,8 +29,8 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::experiments::record::{
-    Lineage, MetricSummary, RUN_FORMAT_VERSION, RunRecord, RunStatus, StudyRecord, Threshold,
-    Timing, now_rfc3339,
+    Lineage, MetricSummary, RUN_FORMAT_VERSION, Residuals, RunRecord, RunStatus, StudyRecord,
+    Threshold, Timing, now_rfc3339,
 };
 use crate::experiments::store::{Store, new_ids};
 use crate::jobs::{CancelToken, panic_message};
@@ -127,7 +127,8 @@ pub struct SearchContext {
 struct FoldResult {
     scores: Vec<(&'static str, f64)>,
     confusion: Option<Vec<Vec<u64>>>,
-    /// Validation rows and the positive class's probability (binary with probabilities).
+    /// Validation rows and the positive class's probability (binary with
+    /// probabilities) or the predicted value (regression).
     valid_rows: Vec<usize>,
     p1: Option<Vec<f64>>,
     fit_s: f64,
@@ -277,6 +278,7 @@ fn score(prep: &Prepared, pred: &Predictions, rows: &[usize]) -> FoldResult {
         (TargetData::Values(v), Predictions::Values(pred)) => {
             let truth: Vec<f64> = rows.iter().map(|&i| v[i]).collect();
             r.scores = metrics::regression_scores(&truth, pred);
+            r.p1 = Some(pred.clone());
         }
         _ => {}
     }
@@ -606,6 +608,20 @@ fn build_record(
             });
         }
     }
+    let residuals = match &prep.target_data {
+        TargetData::Values(v) if !done.is_empty() && done.iter().all(|r| r.p1.is_some()) => {
+            let mut predicted = Vec::new();
+            let mut residual = Vec::new();
+            for r in &done {
+                for (&i, &p) in r.valid_rows.iter().zip(r.p1.as_deref().unwrap_or_default()) {
+                    predicted.push(p);
+                    residual.push(v[i] - p);
+                }
+            }
+            Some(Residuals::thinned(predicted, residual, 400))
+        }
+        _ => None,
+    };
     let n = done.len().max(1) as f64;
     RunRecord {
         format_version: RUN_FORMAT_VERSION,
@@ -627,6 +643,7 @@ fn build_record(
         threshold,
         roc,
         pr,
+        residuals,
         importance: Vec::new(),
         timing: Timing {
             fit_s: done.iter().map(|r| r.fit_s).sum::<f64>() / n,
