@@ -14,7 +14,7 @@ use super::data::current_project;
 use super::output;
 use crate::error::{Error, Result};
 use crate::experiments::compare::{self, Comparison, DEFAULT_ALPHA};
-use crate::experiments::leaderboard::{Filter, Leaderboard, SortKey, age_text};
+use crate::experiments::leaderboard::{Filter, Leaderboard, SortKey, age_text, metric_header};
 use crate::experiments::store::SHORT_ID;
 use crate::experiments::{Store, gc};
 
@@ -387,7 +387,7 @@ fn list(store: &Store, a: &ListArgs) -> Result<i32> {
         .map_or(0, |d| d.as_secs() as i64);
     let best = board.best(&idx);
     let mut header: Vec<&str> = vec!["Run", "Name", "Algorithm", "Params"];
-    header.extend(board.metrics.iter().map(String::as_str));
+    header.extend(board.metrics.iter().map(|m| metric_header(m)));
     header.extend(["Fit s", "Status", "Tags", "Alias", "Age"]);
     let rows: Vec<Vec<String>> = idx
         .iter()
@@ -716,7 +716,12 @@ pub fn diff_text(cmp: &Comparison, all: bool) -> String {
     right.extend(std::iter::repeat_n(true, n));
     out.push_str(&output::table(&hdr, &rows, &right));
     // Per-fold scores of the metric the base optimised.
-    if let Some(m) = cmp.metrics.first() {
+    if let Some(m) = cmp
+        .metrics
+        .iter()
+        .find(|m| m.name == cmp.metric)
+        .or(cmp.metrics.first())
+    {
         let folds = m
             .values
             .iter()

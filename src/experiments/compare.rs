@@ -49,6 +49,8 @@ pub struct Comparison {
     /// Column headers: the run's name, or its short id.
     pub labels: Vec<String>,
     pub base: usize,
+    /// The metric the base run optimised (its per-fold scores are shown).
+    pub metric: String,
     pub alpha: f64,
     pub fields: Vec<FieldRow>,
     pub metrics: Vec<MetricRow>,
@@ -193,6 +195,7 @@ pub fn compare(
         run_ids: runs.iter().map(|r| r.run_id.clone()).collect(),
         labels,
         base,
+        metric: b.metric.clone(),
         alpha,
         fields: field_rows(runs),
         metrics,

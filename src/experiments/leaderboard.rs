@@ -204,6 +204,58 @@ impl Filter {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
+
+    /// A filter from one line of text, as the Experiments screen takes it:
+    /// `algorithm:ID` (or `algo:`), `tag:T`, `status:S`, `fingerprint:P` (or
+    /// `fp:`), `archived:yes`, and other words for the free-text query.
+    pub fn from_query(text: &str) -> Result<Self> {
+        let mut f = Self::default();
+        let mut words = Vec::new();
+        for w in text.split_whitespace() {
+            match w.split_once(':') {
+                Some(("algorithm" | "algo", v)) => f.algorithm = Some(v.to_owned()),
+                Some(("tag", v)) => f.tag = Some(v.to_owned()),
+                Some(("status", v)) => {
+                    if !["finished", "failed", "cancelled", "damaged"].contains(&v) {
+                        return Err(Error::usage(format!("'{v}' is not a run status"))
+                            .hint("status: finished, failed, cancelled or damaged"));
+                    }
+                    f.status = Some(v.to_owned());
+                }
+                Some(("fingerprint" | "fp", v)) => f.fingerprint = Some(v.to_owned()),
+                Some(("archived", v)) => f.archived = matches!(v, "yes" | "true" | "1"),
+                _ => words.push(w),
+            }
+        }
+        if !words.is_empty() {
+            f.query = Some(words.join(" "));
+        }
+        Ok(f)
+    }
+
+    /// The filter as [`Filter::from_query`] reads it back.
+    pub fn to_query(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(v) = &self.algorithm {
+            parts.push(format!("algorithm:{v}"));
+        }
+        if let Some(v) = &self.tag {
+            parts.push(format!("tag:{v}"));
+        }
+        if let Some(v) = &self.status {
+            parts.push(format!("status:{v}"));
+        }
+        if let Some(v) = &self.fingerprint {
+            parts.push(format!("fp:{v}"));
+        }
+        if self.archived {
+            parts.push("archived:yes".to_owned());
+        }
+        if let Some(q) = &self.query {
+            parts.push(q.clone());
+        }
+        parts.join(" ")
+    }
 }
 
 /// All runs as rows, plus the metric columns they share.
@@ -494,6 +546,15 @@ impl Leaderboard {
     }
 }
 
+/// PyCaret's short header of a leaderboard metric (`F1`, `AUC`), or the metric's name.
+pub fn metric_header(metric: &str) -> &str {
+    [Task::Classification, Task::Regression]
+        .iter()
+        .flat_map(|t| crate::train::leaderboard_columns(*t))
+        .find(|(_, m)| *m == metric)
+        .map_or(metric, |(h, _)| h)
+}
+
 pub fn display_name(r: &Row) -> &str {
     r.name.as_deref().unwrap_or(&r.algorithm)
 }
@@ -589,6 +650,19 @@ mod tests {
         assert_eq!(parse_rfc3339("not a time"), None);
         assert_eq!(age_text(59), "59s");
         assert_eq!(age_text(7200), "2h");
+    }
+
+    #[test]
+    fn a_query_line_sets_each_filter() {
+        let f = Filter::from_query("tag:baseline algo:svm status:failed fp:sha256:ab kernel rbf")
+            .unwrap_or_default();
+        assert_eq!(f.tag.as_deref(), Some("baseline"));
+        assert_eq!(f.algorithm.as_deref(), Some("svm"));
+        assert_eq!(f.status.as_deref(), Some("failed"));
+        assert_eq!(f.fingerprint.as_deref(), Some("sha256:ab"));
+        assert_eq!(f.query.as_deref(), Some("kernel rbf"));
+        assert_eq!(Filter::from_query(&f.to_query()).ok(), Some(f));
+        assert!(Filter::from_query("status:weird").is_err());
     }
 
     #[test]

@@ -17,6 +17,7 @@ use super::picker::{Pick, Picker};
 use super::screens::Screen;
 use super::screens::data::DataScreen;
 use super::screens::drift::DriftScreen;
+use super::screens::experiments::{self, ExperimentsScreen};
 use super::screens::train::{Reply, TrainScreen};
 use super::theme::{ColorDepth, Theme};
 use crate::cli::Cli;
@@ -75,6 +76,8 @@ pub enum Ask {
     DropNullTargets(usize),
     /// Train a search of this many jobs.
     LargeSearch(usize),
+    /// Delete this many runs (to the trash).
+    DeleteRuns(usize),
 }
 
 pub struct App {
@@ -82,6 +85,7 @@ pub struct App {
     pub data: DataScreen,
     pub train: TrainScreen,
     pub drift: DriftScreen,
+    pub experiments: ExperimentsScreen,
     /// The screen on show.
     pub screen: Screen,
     pub picker: Option<Picker>,
@@ -98,6 +102,7 @@ impl App {
             data: DataScreen::new(tx.clone()),
             train: TrainScreen::new(tx.clone()),
             drift: DriftScreen::new(tx.clone()),
+            experiments: ExperimentsScreen::new(),
             screen: Screen::Data,
             picker: None,
             dialog: None,
@@ -110,6 +115,7 @@ impl App {
             app.data.set_project(&p);
             app.train.set_project(&p);
             app.drift.set_project(&p);
+            app.experiments.set_project(&p);
             if !app.ctx.is_sample {
                 app.remember_project(&p);
             }
@@ -219,6 +225,7 @@ impl App {
         match self.screen {
             Screen::Data => self.data.typing(),
             Screen::Train => self.train.typing(),
+            Screen::Experiments => self.experiments.typing(),
             Screen::Drift => false,
         }
     }
@@ -232,6 +239,10 @@ impl App {
                     if let Some(e) = self.train.type_key(key) {
                         self.show_error(&e);
                     }
+                }
+                Screen::Experiments => {
+                    let reply = self.experiments.type_key(key);
+                    self.experiments_reply(reply);
                 }
                 Screen::Drift => {}
             }
@@ -319,8 +330,21 @@ impl App {
             }
             Ask::DropNullTargets(_) => self.train.start(true, false),
             Ask::LargeSearch(_) => self.train.start(true, true),
+            Ask::DeleteRuns(_) => {
+                let reply = self.experiments.delete();
+                self.experiments_reply(reply);
+                return;
+            }
         };
         self.train_reply(reply);
+    }
+
+    fn experiments_reply(&mut self, reply: experiments::Reply) {
+        match reply {
+            experiments::Reply::Nothing => {}
+            experiments::Reply::Error(e) => self.show_error(&e),
+            experiments::Reply::AskDelete(n) => self.ask(Ask::DeleteRuns(n)),
+        }
     }
 
     fn train_reply(&mut self, reply: Reply) {
@@ -353,6 +377,14 @@ impl App {
                 "Run a large search?",
                 format!("The grid makes {n} jobs (configurations × folds). Start them all?"),
             ),
+            Ask::DeleteRuns(n) => (
+                "Delete runs?",
+                format!(
+                    "Move {n} run(s) to the project's trash? The screen can undo it for {} s; \
+                     `lathe runs restore` can until `lathe runs gc` empties the trash.",
+                    experiments::UNDO_WINDOW.as_secs()
+                ),
+            ),
         };
         self.dialog = Some(Dialog {
             title: title.to_owned(),
@@ -367,6 +399,7 @@ impl App {
         match self.screen {
             Screen::Data => self.data.status = msg,
             Screen::Train => self.train.status = msg,
+            Screen::Experiments => self.experiments.status = msg,
             Screen::Drift => self.drift.status = msg,
         }
     }
@@ -377,6 +410,7 @@ impl App {
         self.data.set_project(&p);
         self.train.set_project(&p);
         self.drift.set_project(&p);
+        self.experiments.set_project(&p);
         self.ctx.project = Some(p);
         self.ctx.is_sample = false;
     }
@@ -417,6 +451,11 @@ impl App {
                     if s == Screen::Train {
                         self.train.sync(&self.data);
                     }
+                    if s == Screen::Experiments
+                        && let Err(e) = self.experiments.reload()
+                    {
+                        self.show_error(&e);
+                    }
                 }
                 None => {
                     let have: Vec<String> = Screen::ALL
@@ -436,6 +475,10 @@ impl App {
                         Screen::Train => {
                             let reply = self.train.action(other);
                             self.train_reply(reply);
+                        }
+                        Screen::Experiments => {
+                            let reply = self.experiments.action(other);
+                            self.experiments_reply(reply);
                         }
                         Screen::Drift => {
                             if let Some(e) = self.drift.action(other) {
@@ -464,6 +507,7 @@ impl App {
                 self.data.use_project(&p);
                 self.train.set_project(&p);
                 self.drift.set_project(&p);
+                self.experiments.set_project(&p);
                 self.ctx.project = Some(p);
                 self.ctx.is_sample = false;
             }
@@ -497,6 +541,7 @@ impl App {
         match self.screen {
             Screen::Data => self.data.render(f, body, theme),
             Screen::Train => self.train.render(f, body, theme, &self.ctx.keymap),
+            Screen::Experiments => self.experiments.render(f, body, theme, &self.ctx.keymap),
             Screen::Drift => self.drift.render(f, body, theme, &self.ctx.keymap),
         }
         self.render_status(f, status);
@@ -574,6 +619,16 @@ impl App {
                 (Action::Edit, "charts"),
                 (Action::Export, "export"),
                 (Action::Cancel, "cancel"),
+                (Action::Quit, "quit"),
+            ]
+        } else if self.screen == Screen::Experiments {
+            &[
+                (Action::Help, "help"),
+                (Action::Toggle, "mark"),
+                (Action::Edit, "compare"),
+                (Action::Sort, "sort"),
+                (Action::Search, "filter"),
+                (Action::Start, "reload"),
                 (Action::Quit, "quit"),
             ]
         } else if self.screen == Screen::Train {

@@ -45,6 +45,22 @@ pub enum Action {
     /// Drift: the next source as the current data.
     Current,
     Export,
+    /// Experiments: add or remove tags.
+    Tag,
+    /// Experiments: the run's note.
+    Note,
+    /// Experiments: the run's display name.
+    Rename,
+    /// Experiments: point an alias at the run.
+    Alias,
+    /// Experiments: archive or unarchive.
+    Archive,
+    /// Experiments: delete runs (to the trash).
+    Delete,
+    /// Undo the last delete or archive.
+    Undo,
+    /// Compare: every setting, or only those that differ.
+    ShowAll,
     Screen(u8),
 }
 
@@ -86,9 +102,17 @@ impl Action {
             ("start".into(), Self::Start, "start train/drift"),
             ("confirm".into(), Self::Confirm, "yes, to a question"),
             // Help lines fit the 18 characters of the second column at 80×24.
-            ("reference".into(), Self::Reference, "next reference"),
+            ("reference".into(), Self::Reference, "next ref; base run"),
             ("current".into(), Self::Current, "next current"),
-            ("export".into(), Self::Export, "export the report"),
+            ("export".into(), Self::Export, "export report/table"),
+            ("tag".into(), Self::Tag, "tag runs (-t: remove)"),
+            ("note".into(), Self::Note, "the run's note"),
+            ("rename".into(), Self::Rename, "name the run"),
+            ("alias".into(), Self::Alias, "set an alias"),
+            ("archive".into(), Self::Archive, "archive / unarchive"),
+            ("delete".into(), Self::Delete, "delete runs"),
+            ("undo".into(), Self::Undo, "undo delete/archive"),
+            ("show_all".into(), Self::ShowAll, "all settings / diffs"),
         ];
         for i in 1..=6u8 {
             v.push((format!("screen_{i}"), Self::Screen(i), "go to screen"));

@@ -2,6 +2,7 @@
 
 pub mod data;
 pub mod drift;
+pub mod experiments;
 pub mod train;
 
 /// The screens that exist, in DESIGN's order (1 Data, 2 Label, 3 Train, …, 6 Drift).
@@ -9,14 +10,16 @@ pub mod train;
 pub enum Screen {
     Data,
     Train,
+    Experiments,
     Drift,
 }
 
 impl Screen {
     /// Every screen with its number (the `screen_N` action) and tab name.
-    pub const ALL: [(Screen, u8, &'static str); 3] = [
+    pub const ALL: [(Screen, u8, &'static str); 4] = [
         (Screen::Data, 1, "Data"),
         (Screen::Train, 3, "Train"),
+        (Screen::Experiments, 4, "Experiments"),
         (Screen::Drift, 6, "Drift"),
     ];
 
