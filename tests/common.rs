@@ -85,6 +85,21 @@ impl Sandbox {
         self.lathe().args(args).output().unwrap()
     }
 
+    /// Start lathe with `args` in the project folder without waiting; output piped.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        std::process::Command::new(bin_path())
+            .env("LATHE_CONFIG_DIR", self.tmp.path().join("config"))
+            .env("LATHE_DATA_DIR", self.tmp.path().join("data"))
+            .env_remove("LATHE_LOG")
+            .env("NO_COLOR", "1")
+            .current_dir(self.project())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
     /// Point lathe's user folders into the sandbox and drop variables that change its output.
     pub fn sandbox_env(&self, cmd: &mut Command) {
         cmd.env("LATHE_CONFIG_DIR", self.tmp.path().join("config"))

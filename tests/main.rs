@@ -8,6 +8,7 @@ mod common;
 mod cli;
 mod drift;
 mod drift_stats;
+mod experiments;
 mod golden;
 mod loading;
 mod metrics;
