@@ -1023,3 +1023,217 @@ fn drift_bad_pairing_shows_a_dialog_and_keeps_the_last_result() {
         ("reference", 4)
     );
 }
+
+// ---- The Experiments screen ----
+
+use lathe::experiments::Store;
+
+/// Fixed run ids (valid ULIDs), so that screens are the same from run to run.
+const FIXED_IDS: [&str; 4] = [
+    "01KAAAAAA1AAAAAAAAAAAAAAAA",
+    "01KAAAAAA2AAAAAAAAAAAAAAAA",
+    "01KAAAAAA3AAAAAAAAAAAAAAAA",
+    "01KAAAAAA4AAAAAAAAAAAAAAAA",
+];
+
+impl Harness {
+    /// Four runs on the breast cancer data (logistic regression with C = 0.01,
+    /// 1, 100 and naive Bayes, 3 folds), stored under fixed ids and started
+    /// three days ago, then the Experiments screen.
+    fn experiments(w: u16, h: u16) -> Self {
+        let mut h = Self::new(w, h);
+        let root = h.project_root();
+        let out = std::process::Command::new(crate::common::bin_path())
+            .env("LATHE_CONFIG_DIR", root.join(".config-test"))
+            .env("LATHE_DATA_DIR", root.join(".data-test"))
+            .current_dir(&root)
+            .args([
+                "train",
+                "--data",
+                "breast_cancer.csv",
+                "--target",
+                "diagnosis",
+                "--folds",
+                "3",
+                "--algorithms",
+                "logistic_regression,gaussian_nb",
+                "--grid",
+                "logistic_regression.c=0.01,1,100",
+                "--json",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let store = Store::at(&root.join(".lathe"));
+        let started = lathe::experiments::record::rfc3339(
+            std::time::SystemTime::now() - Duration::from_secs(3 * 86_400 - 3600),
+        );
+        for (run, fixed) in doc["runs"].as_array().unwrap().iter().zip(FIXED_IDS) {
+            let id = run["run_id"].as_str().unwrap();
+            let mut rec = store.read_run(id).unwrap();
+            rec.run_id = fixed.to_owned();
+            rec.study_id = "01KAAAAAAAAAAAAAAAAAAAAAA0".to_owned();
+            rec.started = started.clone();
+            rec.lineage.host = "host".into();
+            store.create_run(&rec, None).unwrap();
+            std::fs::remove_dir_all(store.run_dir(id)).unwrap();
+        }
+        h.alt('4');
+        assert_eq!(h.app.screen, Screen::Experiments);
+        assert_eq!(h.app.experiments.board.rows.len(), 4);
+        h
+    }
+
+    fn enter(&mut self) -> &mut Self {
+        self.key(KeyCode::Enter, KeyModifiers::NONE)
+    }
+
+    fn curation(&self) -> lathe::experiments::Curation {
+        Store::at(&self.project_root().join(".lathe"))
+            .curation()
+            .unwrap()
+    }
+}
+
+#[test]
+fn experiments_leaderboard_80x24() {
+    let mut h = Harness::experiments(80, 24);
+    let s = h.screen();
+    assert!(s.contains("Experiments [Alt-4]"), "{s}");
+    assert!(s.contains("4 runs · 4 shown"), "{s}");
+    assert!(s.contains("01KAAAAAA1AA"), "{s}");
+    insta::assert_snapshot!("experiments_80x24", s);
+}
+
+#[test]
+fn experiments_sort_by_a_metric_column_and_filter_with_a_query() {
+    let mut h = Harness::experiments(120, 32);
+    // The cursor starts on Age; F1 is the seventh column (Age, Algorithm, Accuracy, AUC, Recall, Prec., F1).
+    for _ in 0..6 {
+        h.key(KeyCode::Right, KeyModifiers::NONE);
+    }
+    h.press("s");
+    let e = &h.app.experiments;
+    assert_eq!(
+        e.sort,
+        lathe::experiments::leaderboard::SortKey::Metric("f1_macro".into())
+    );
+    assert!(e.descending, "a greater-is-better metric sorts best first");
+    let col = e.board.metrics.iter().position(|m| m == "f1_macro").unwrap();
+    let f1: Vec<f64> = e
+        .view
+        .iter()
+        .map(|&i| e.board.rows[i].metrics[col].unwrap().mean)
+        .collect();
+    assert!(f1.windows(2).all(|w| w[0] >= w[1]), "{f1:?}");
+    let s = h.screen();
+    assert!(s.contains("sort f1_macro ↓"), "{s}");
+    // Again: ascending.
+    h.press("s");
+    assert!(!h.app.experiments.descending);
+    // A filter query: only the logistic regressions.
+    h.press("/algo:logistic_regression");
+    h.enter();
+    assert_eq!(h.app.experiments.view.len(), 3);
+    let s = h.screen();
+    assert!(s.contains("filter: algorithm:logistic_regression"), "{s}");
+    assert!(!s.contains("gaussian_nb"), "{s}");
+    // A bad query says why and keeps the view.
+    h.press("/status:weird");
+    h.enter();
+    assert!(h.app.dialog.is_some());
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(h.app.experiments.view.len(), 3);
+    // Esc clears the filter.
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(h.app.experiments.view.len(), 4);
+}
+
+#[test]
+fn experiments_compare_marked_runs_shows_only_what_differs() {
+    let mut h = Harness::experiments(120, 32);
+    // Sort by algorithm (naive Bayes first), then mark two logistic regressions.
+    h.key(KeyCode::Right, KeyModifiers::NONE).press("sg");
+    assert_eq!(h.app.experiments.selected().unwrap().algorithm, "gaussian_nb");
+    h.press("gj  ");
+    assert_eq!(h.app.experiments.marked.len(), 2);
+    h.enter();
+    let v = h.app.experiments.compare.as_ref().expect("compare view");
+    let differing: Vec<String> = v
+        .cmp
+        .visible_fields(false)
+        .map(|f| format!("{}.{}", f.group, f.name))
+        .collect();
+    assert_eq!(differing, vec!["params.c"]);
+    let s = h.screen();
+    assert!(s.contains("Settings that differ (1 of"), "{s}");
+    insta::assert_snapshot!("experiments_compare_settings_120x32", s);
+    // v shows every setting.
+    h.press("v");
+    let s = h.screen();
+    assert!(s.contains("All ") && s.contains("data.fingerprint"), "{s}");
+    // Tab: the metrics with deltas and the (v/ /*) counts.
+    h.key(KeyCode::Tab, KeyModifiers::NONE);
+    let s = h.screen();
+    assert!(s.contains("(v/ /*)"), "{s}");
+    assert!(s.contains("f1_macro ↑"), "{s}");
+    insta::assert_snapshot!("experiments_compare_metrics_120x32", s);
+    // → and b: the second run becomes the base.
+    h.key(KeyCode::Right, KeyModifiers::NONE).press("b");
+    assert_eq!(h.app.experiments.compare.as_ref().unwrap().cmp.base, 1);
+    // The other sections draw.
+    for section in ["Per-fold scores", "Confusion matrices", "Curves"] {
+        h.key(KeyCode::Tab, KeyModifiers::NONE);
+        let s = h.screen();
+        assert!(s.contains(section), "{section}: {s}");
+    }
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert!(h.app.experiments.compare.is_none());
+}
+
+#[test]
+fn experiments_tag_alias_delete_and_undo_with_keys() {
+    let mut h = Harness::experiments(120, 32);
+    let first = h.app.experiments.selected().unwrap().run_id.clone();
+    h.press("Tbaseline v1");
+    h.enter();
+    let tags: Vec<String> = h.curation().runs[&first].tags.iter().cloned().collect();
+    assert_eq!(tags, vec!["baseline", "v1"]);
+    h.press("T-v1");
+    h.enter();
+    assert_eq!(h.curation().runs[&first].tags.len(), 1);
+    h.press("Achampion");
+    h.enter();
+    assert_eq!(h.curation().aliases["champion"], first);
+    let s = h.screen();
+    assert!(s.contains("@champion"), "{s}");
+    // Delete asks first; yes moves the run to the trash; u brings it back.
+    h.press("D");
+    assert!(h.app.dialog.as_ref().is_some_and(|d| d.title == "Delete runs?"));
+    h.press("y");
+    assert_eq!(h.app.experiments.board.rows.len(), 3);
+    assert!(!h.project_root().join(".lathe/runs").join(&first).exists());
+    h.press("u");
+    assert_eq!(h.app.experiments.board.rows.len(), 4);
+    assert!(h.project_root().join(".lathe/runs").join(&first).exists());
+    // Archive hides the run; u unarchives it.
+    h.press("a");
+    assert_eq!(h.app.experiments.view.len(), 3);
+    h.press("u");
+    assert_eq!(h.app.experiments.view.len(), 4);
+}
+
+#[test]
+fn experiments_show_a_damaged_run_folder_and_keep_going() {
+    let mut h = Harness::experiments(120, 32);
+    let runs = h.project_root().join(".lathe/runs");
+    std::fs::create_dir_all(runs.join("01KAAAAAA9AAAAAAAAAAAAAAAA")).unwrap();
+    std::fs::write(runs.join("01KAAAAAA9AAAAAAAAAAAAAAAA/run.json"), "{ broken").unwrap();
+    h.press("r");
+    assert!(h.app.dialog.is_none());
+    assert_eq!(h.app.experiments.damaged, 1);
+    let s = h.screen();
+    assert!(s.contains("1 damaged"), "{s}");
+    assert!(s.contains("damaged"), "{s}");
+}

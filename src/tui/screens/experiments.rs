@@ -384,7 +384,8 @@ impl ExperimentsScreen {
 
     fn prompt(&mut self, kind: InputKind) {
         let text = match kind {
-            InputKind::Filter => self.filter.to_query(),
+            InputKind::Filter if self.filter.is_empty() => String::new(),
+            InputKind::Filter => self.filter.to_query() + " ",
             InputKind::Note => self
                 .selected()
                 .and_then(|r| r.note.clone())

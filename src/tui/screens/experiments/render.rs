@@ -133,7 +133,16 @@ impl ExperimentsScreen {
         let width = inner.width as usize;
         // Fixed columns: mark, id, algorithm, fit, status, age; then metrics; aliases/tags last.
         let alg_w = 18.min(width / 5).max(10);
-        let fixed = 2 + (ID_W + 1) + (alg_w + 1) + 7 + 10 + 5;
+        // Below 100 columns the fit time goes and the status shrinks to a sign
+        // (the detail pane spells it out), leaving the room to the metrics.
+        let narrow = width < 100;
+        let (fit_w, status_w) = if narrow { (0, 1) } else { (6, 9) };
+        let fixed = 2
+            + (ID_W + 1)
+            + (alg_w + 1)
+            + if narrow { 0 } else { fit_w + 1 }
+            + (status_w + 1)
+            + 5;
         // Keep room for aliases and tags when any run has them.
         let wants_tail = self.view.iter().any(|&i| {
             !self.board.rows[i].aliases.is_empty() || !self.board.rows[i].tags.is_empty()
@@ -204,12 +213,19 @@ impl ExperimentsScreen {
                 head_style(&c),
             ));
         }
+        if !narrow {
+            header.push(Span::styled(
+                cell(&format!("Fit s{}", sorted_mark(&Column::Fit)), fit_w, true),
+                head_style(&Column::Fit),
+            ));
+        }
+        let status_head = if narrow {
+            sorted_mark(&Column::Status).to_owned()
+        } else {
+            format!("Status{}", sorted_mark(&Column::Status))
+        };
         header.push(Span::styled(
-            cell(&format!("Fit s{}", sorted_mark(&Column::Fit)), 6, true),
-            head_style(&Column::Fit),
-        ));
-        header.push(Span::styled(
-            cell(&format!("Status{}", sorted_mark(&Column::Status)), 9, false),
+            cell(&status_head, status_w, false),
             head_style(&Column::Status),
         ));
         header.push(Span::styled(
@@ -266,25 +282,31 @@ impl ExperimentsScreen {
                 };
                 spans.push(Span::styled(cell(&text, METRIC_W, true), style));
             }
-            spans.push(Span::styled(
-                cell(
-                    &r.fit_s.map(|s| format!("{s:.2}")).unwrap_or_default(),
-                    6,
-                    true,
-                ),
-                base,
-            ));
+            if !narrow {
+                spans.push(Span::styled(
+                    cell(
+                        &r.fit_s.map(|s| format!("{s:.2}")).unwrap_or_default(),
+                        fit_w,
+                        true,
+                    ),
+                    base,
+                ));
+            }
             let status_style = match r.status {
                 RowStatus::Failed | RowStatus::Damaged if !selected => t.style("status.error"),
                 RowStatus::Cancelled if !selected => t.style("status.warn"),
                 _ => base,
             };
-            let status = if r.archived {
-                "archived"
-            } else {
-                r.status.name()
+            let status = match (narrow, r.archived, r.status) {
+                (false, true, _) => "archived",
+                (false, false, s) => s.name(),
+                (true, true, _) => "a",
+                (true, false, RowStatus::Finished) => "✓",
+                (true, false, RowStatus::Failed) => "✗",
+                (true, false, RowStatus::Cancelled) => "–",
+                (true, false, RowStatus::Damaged) => "!",
             };
-            spans.push(Span::styled(cell(status, 9, false), status_style));
+            spans.push(Span::styled(cell(status, status_w, false), status_style));
             spans.push(Span::styled(
                 cell(&r.age_s(now).map(age_text).unwrap_or_default(), 4, true),
                 base,
@@ -342,6 +364,11 @@ impl ExperimentsScreen {
                 },
                 t.style("dim"),
             ),
+            Span::raw(format!(
+                "  · {}{}",
+                r.status.name(),
+                if r.archived { ", archived" } else { "" },
+            )),
         ])];
         if let Some(why) = &r.reason {
             lines.push(Line::from(vec![
