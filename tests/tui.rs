@@ -1063,7 +1063,11 @@ impl Harness {
             ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let store = Store::at(&root.join(".lathe"));
         let started = lathe::experiments::record::rfc3339(
@@ -1120,7 +1124,12 @@ fn experiments_sort_by_a_metric_column_and_filter_with_a_query() {
         lathe::experiments::leaderboard::SortKey::Metric("f1_macro".into())
     );
     assert!(e.descending, "a greater-is-better metric sorts best first");
-    let col = e.board.metrics.iter().position(|m| m == "f1_macro").unwrap();
+    let col = e
+        .board
+        .metrics
+        .iter()
+        .position(|m| m == "f1_macro")
+        .unwrap();
     let f1: Vec<f64> = e
         .view
         .iter()
@@ -1155,7 +1164,10 @@ fn experiments_compare_marked_runs_shows_only_what_differs() {
     let mut h = Harness::experiments(120, 32);
     // Sort by algorithm (naive Bayes first), then mark two logistic regressions.
     h.key(KeyCode::Right, KeyModifiers::NONE).press("sg");
-    assert_eq!(h.app.experiments.selected().unwrap().algorithm, "gaussian_nb");
+    assert_eq!(
+        h.app.experiments.selected().unwrap().algorithm,
+        "gaussian_nb"
+    );
     h.press("gj  ");
     assert_eq!(h.app.experiments.marked.len(), 2);
     h.enter();
@@ -1210,7 +1222,12 @@ fn experiments_tag_alias_delete_and_undo_with_keys() {
     assert!(s.contains("@champion"), "{s}");
     // Delete asks first; yes moves the run to the trash; u brings it back.
     h.press("D");
-    assert!(h.app.dialog.as_ref().is_some_and(|d| d.title == "Delete runs?"));
+    assert!(
+        h.app
+            .dialog
+            .as_ref()
+            .is_some_and(|d| d.title == "Delete runs?")
+    );
     h.press("y");
     assert_eq!(h.app.experiments.board.rows.len(), 3);
     assert!(!h.project_root().join(".lathe/runs").join(&first).exists());

@@ -500,6 +500,9 @@ pub fn run(
     };
     if let Some(store) = &ctx.store {
         store.write_study(&study)?;
+        // Bring the run index up to date now, so the leaderboard opens warm.
+        // Best effort: the index is a cache and is rebuilt when it is stale.
+        let _ = store.entries();
     }
     Ok(SearchOutcome {
         study,

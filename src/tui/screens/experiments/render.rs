@@ -137,12 +137,8 @@ impl ExperimentsScreen {
         // (the detail pane spells it out), leaving the room to the metrics.
         let narrow = width < 100;
         let (fit_w, status_w) = if narrow { (0, 1) } else { (6, 9) };
-        let fixed = 2
-            + (ID_W + 1)
-            + (alg_w + 1)
-            + if narrow { 0 } else { fit_w + 1 }
-            + (status_w + 1)
-            + 5;
+        let fixed =
+            2 + (ID_W + 1) + (alg_w + 1) + if narrow { 0 } else { fit_w + 1 } + (status_w + 1) + 5;
         // Keep room for aliases and tags when any run has them.
         let wants_tail = self.view.iter().any(|&i| {
             !self.board.rows[i].aliases.is_empty() || !self.board.rows[i].tags.is_empty()
