@@ -365,7 +365,7 @@ impl Leaderboard {
             let (ra, rb) = (&self.rows[a], &self.rows[b]);
             let primary = match key {
                 SortKey::Started => dir(ra.started.cmp(&rb.started)),
-                SortKey::Name => dir(display_name(ra).cmp(&display_name(rb))),
+                SortKey::Name => dir(display_name(ra).cmp(display_name(rb))),
                 SortKey::Algorithm => dir(ra.algorithm.cmp(&rb.algorithm)),
                 SortKey::Status => dir(ra.status.cmp(&rb.status)),
                 SortKey::FitTime => missing_last(ra.fit_s, rb.fit_s, dir),

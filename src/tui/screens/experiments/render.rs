@@ -257,7 +257,7 @@ impl ExperimentsScreen {
             } else {
                 t.style("text")
             };
-            let marked = self.marked.iter().any(|m| *m == r.run_id);
+            let marked = self.marked.contains(&r.run_id);
             let mut spans = vec![
                 Span::styled(
                     if marked { "● " } else { "  " },
