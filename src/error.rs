@@ -201,6 +201,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+#[cfg(feature = "core")]
 impl From<polars::error::PolarsError> for Error {
     fn from(e: polars::error::PolarsError) -> Self {
         Error::input(crate::data::load::clean_polars_message(&e))
@@ -216,6 +217,7 @@ pub fn line_col(text: &str, offset: usize) -> (u64, u64) {
 }
 
 /// Turn a TOML parse error into a [`Config`](ErrorKind::Config) error naming the line.
+#[cfg(feature = "core")]
 pub fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> Error {
     let mut e = Error::config(err.message().trim().to_owned()).at(path);
     if let Some(span) = err.span() {

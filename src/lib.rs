@@ -28,18 +28,30 @@
 //! | experiments | [`experiments`] | (runs written by `lathe train`) | —     |
 //! | drift | [`drift`]    | `lathe drift`                         | Drift      |
 
+pub mod bundle;
+#[cfg(feature = "core")]
 pub mod cli;
+#[cfg(feature = "core")]
 pub mod config;
+#[cfg(feature = "core")]
 pub mod data;
+#[cfg(feature = "core")]
 pub mod drift;
 pub mod error;
+#[cfg(feature = "core")]
 pub mod experiments;
+#[cfg(feature = "core")]
 pub mod jobs;
+#[cfg(feature = "core")]
 pub mod project;
+#[cfg(feature = "core")]
 pub mod sample;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod train;
 #[cfg(feature = "tui")]
 pub mod tui;
+pub mod util;
 
 pub use error::{Error, Result};
 

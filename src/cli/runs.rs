@@ -866,7 +866,7 @@ fn gc_cmd(store: &Store, yes: bool, dry_run: bool, as_json: bool) -> Result<i32>
                 "remove  {}  {} — {} in {} file(s)",
                 short(&i.run_id),
                 i.kind,
-                human_bytes(i.bytes),
+                crate::util::human_bytes(i.bytes),
                 i.paths.len()
             ))?;
         }
@@ -874,7 +874,10 @@ fn gc_cmd(store: &Store, yes: bool, dry_run: bool, as_json: bool) -> Result<i32>
             output::emitln("nothing to collect")?;
             return Ok(0);
         }
-        output::emitln(&format!("gc would free {}", human_bytes(plan.bytes())))?;
+        output::emitln(&format!(
+            "gc would free {}",
+            crate::util::human_bytes(plan.bytes())
+        ))?;
     }
     if dry_run || (!yes && !confirm("go ahead?")?) {
         return Ok(0);
@@ -888,24 +891,9 @@ fn gc_cmd(store: &Store, yes: bool, dry_run: bool, as_json: bool) -> Result<i32>
             "freed": freed,
         })))?;
     } else {
-        output::emitln(&format!("freed {}", human_bytes(freed)))?;
+        output::emitln(&format!("freed {}", crate::util::human_bytes(freed)))?;
     }
     Ok(0)
-}
-
-fn human_bytes(b: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
 }
 
 fn export(store: &Store, a: &ExportArgs) -> Result<i32> {

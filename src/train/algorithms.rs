@@ -760,8 +760,8 @@ fn check_kernel_memory(rows: usize) -> Result<()> {
     if need > KERNEL_MEMORY_LIMIT {
         return Err(Error::usage(format!(
             "svm needs a dense {rows}×{rows} kernel matrix ({}), more than the {} lathe allows",
-            crate::data::human_bytes(need),
-            crate::data::human_bytes(KERNEL_MEMORY_LIMIT)
+            crate::util::human_bytes(need),
+            crate::util::human_bytes(KERNEL_MEMORY_LIMIT)
         ))
         .hint("train svm on a sample of at most ~16,000 rows, or leave it out of the search"));
     }

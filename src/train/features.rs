@@ -10,11 +10,14 @@
 
 use std::collections::HashMap;
 
+#[cfg(feature = "core")]
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::train::matrix::{MISSING_CODE, Matrix, category_column, numeric_column};
+use crate::train::matrix::{MISSING_CODE, Matrix};
+#[cfg(feature = "core")]
+use crate::train::matrix::{category_column, numeric_column};
 
 /// How missing numbers are filled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -124,6 +127,7 @@ pub struct RawTable {
 
 impl RawTable {
     /// Read `features` (name, is-categorical) from `df`.
+    #[cfg(feature = "core")]
     pub fn from_frame(df: &DataFrame, features: &[(String, bool)]) -> Result<Self> {
         let mut out = Vec::with_capacity(features.len());
         for (name, categorical) in features {
@@ -401,9 +405,7 @@ fn fit_numeric(name: &str, v: &[f64], rows: &[usize], spec: &PreprocessSpec) -> 
         spec.numeric_fill
     } else {
         match spec.numeric_impute {
-            NumericImpute::Mean => {
-                crate::data::profile::pairwise_sum(&present) / present.len() as f64
-            }
+            NumericImpute::Mean => crate::util::pairwise_sum(&present) / present.len() as f64,
             NumericImpute::Median => median(&mut present),
             NumericImpute::Constant => spec.numeric_fill,
         }

@@ -9,6 +9,7 @@
 //! linfa, [`Matrix::to_smartcore`], [`Matrix::to_column_major`] for perpetual).
 
 use ndarray::ArrayView2;
+#[cfg(feature = "core")]
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
@@ -77,6 +78,7 @@ impl Matrix {
 }
 
 /// A numeric (or boolean) column as `f64`, with null as NaN.
+#[cfg(feature = "core")]
 pub fn numeric_column(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
     let col = df
         .column(name)
@@ -103,6 +105,7 @@ pub const MISSING_CODE: u32 = u32::MAX;
 
 /// A column read as text categories: a code per row ([`MISSING_CODE`] for
 /// null) and the distinct values, in order of first appearance.
+#[cfg(feature = "core")]
 pub fn category_column(df: &DataFrame, name: &str) -> Result<(Vec<u32>, Vec<String>)> {
     let col = df
         .column(name)
