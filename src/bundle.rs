@@ -1,8 +1,23 @@
 //! The bundle step: a folder a platform team builds into an image and runs.
 //!
-//! [`manifest`] is what `bundle.json` holds; it, the model and the pipeline
-//! are all the server needs, so this module builds without polars (the
-//! `serve` feature alone). Export, verification and the deployment files
-//! come with the full lathe.
+//! ```text
+//!   run (model.json.gz) ──export──▶ .lathe/bundles/<name>/<version>/
+//!       bundle.json        manifest: schema, pipeline, metrics, lineage,
+//!                          reference profile, SHA-256 of every other file
+//!       model.json         the model, data only (canonical JSON)
+//!       input_example.json, serving_input_example.json
+//!       bin/lathe-serve    the static, serve-only server
+//!       Containerfile, k8s/, sbom.cdx.json, README.md
+//! ```
+//!
+//! [`manifest`], [`input`] and [`sign`] are all the server needs, so they
+//! build without polars (the `serve` feature alone); export, the deployment
+//! files and the image come with the full lathe.
 
+pub mod input;
+#[cfg(feature = "core")]
+pub mod k8s;
 pub mod manifest;
+#[cfg(feature = "core")]
+pub mod oci;
+pub mod sign;

@@ -19,6 +19,7 @@ pub mod algorithms;
 pub mod features;
 pub mod matrix;
 pub mod metrics;
+pub mod model;
 #[cfg(feature = "core")]
 pub mod search;
 #[cfg(feature = "core")]

@@ -24,7 +24,6 @@ use std::time::Instant;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_xoshiro::Xoshiro256PlusPlus;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -34,9 +33,9 @@ use crate::experiments::record::{
 };
 use crate::experiments::store::{Store, new_ids};
 use crate::jobs::{CancelToken, panic_message};
-use crate::train::Task;
 use crate::train::algorithms::{self, Model, Predictions, TargetRef};
 use crate::train::features::{FittedPipeline, RawTable};
+use crate::train::model::FittedModel;
 use crate::train::metrics::{self, Curve};
 use crate::train::spec::{Config, Prepared, TargetData};
 
@@ -85,21 +84,6 @@ pub struct Quiet;
 
 impl SearchObserver for Quiet {
     fn event(&self, _event: SearchEvent) {}
-}
-
-/// A fitted pipeline and model, as stored in `model.json.gz` (data only).
-#[derive(Serialize, Deserialize)]
-pub struct FittedModel {
-    pub format_version: u32,
-    pub algorithm: String,
-    pub task: Task,
-    pub target: String,
-    #[serde(default)]
-    pub classes: Vec<String>,
-    pub pipeline: FittedPipeline,
-    pub model: Model,
-    /// Decision threshold on the positive class's probability (binary).
-    pub threshold: Option<f64>,
 }
 
 /// The result of a search.
@@ -746,31 +730,10 @@ pub fn fit_final(
         model,
         threshold,
     };
-    let bytes = canonical_json(&file)?;
+    let bytes = crate::train::model::canonical_json(&file)?;
     Ok((bytes, holdout_metrics, importance))
 }
 
-/// JSON with every object's keys sorted: some learners keep maps whose
-/// iteration order changes from process to process (linfa-bayes' per-class
-/// statistics), and a model's bytes must not.
-fn canonical_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    fn sort(v: serde_json::Value) -> serde_json::Value {
-        match v {
-            serde_json::Value::Object(map) => {
-                let mut entries: Vec<(String, serde_json::Value)> = map.into_iter().collect();
-                entries.sort_by(|a, b| a.0.cmp(&b.0));
-                serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sort(v))).collect())
-            }
-            serde_json::Value::Array(items) => {
-                serde_json::Value::Array(items.into_iter().map(sort).collect())
-            }
-            other => other,
-        }
-    }
-    let value =
-        serde_json::to_value(value).map_err(|e| Error::internal(format!("model JSON: {e}")))?;
-    serde_json::to_vec(&sort(value)).map_err(|e| Error::internal(format!("model JSON: {e}")))
-}
 
 /// Drop of the optimised metric when one input column's values are shuffled
 /// (mean of 3 shuffles, on at most 2,000 hold-out rows).

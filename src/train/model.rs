@@ -1,0 +1,158 @@
+//! A fitted model as a file: the preprocessing pipeline, the learner and the
+//! decision threshold, serialised as data (canonical JSON, nothing that runs
+//! on load). The run's `model.json.gz`, the bundle's `model.json`, `lathe
+//! predict` and the server all use this one type and its [`FittedModel::predict`],
+//! so a row gets the same answer everywhere.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::train::Task;
+use crate::train::algorithms::{Model, Predictions};
+use crate::train::features::{FittedColumn, FittedPipeline, RawTable};
+
+/// Version of the model file; a newer one is refused.
+pub const MODEL_FORMAT_VERSION: u32 = 1;
+
+/// A fitted pipeline and model, as stored in `model.json.gz` (data only).
+#[derive(Serialize, Deserialize)]
+pub struct FittedModel {
+    pub format_version: u32,
+    pub algorithm: String,
+    pub task: Task,
+    pub target: String,
+    #[serde(default)]
+    pub classes: Vec<String>,
+    pub pipeline: FittedPipeline,
+    pub model: Model,
+    /// Decision threshold on the positive class's probability (binary).
+    pub threshold: Option<f64>,
+}
+
+/// What the model says about rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scored {
+    /// A class index per row, and per-class probabilities (rows × classes,
+    /// row-major) when the learner has them.
+    Classes {
+        labels: Vec<usize>,
+        proba: Option<Vec<f64>>,
+    },
+    Values(Vec<f64>),
+}
+
+impl Scored {
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Classes { labels, .. } => labels.len(),
+            Self::Values(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// An input column the model needs, as the pipeline knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputColumn<'a> {
+    pub name: &'a str,
+    /// Categories seen in training (None: a number).
+    pub categories: Option<Vec<&'a str>>,
+}
+
+impl FittedModel {
+    /// Parse a model file, refusing one from a newer lathe.
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        let m: Self = serde_json::from_slice(bytes).map_err(|e| {
+            Error::input(format!("not a lathe model file: {e}"))
+                .line(e.line() as u64)
+                .column(e.column() as u64)
+        })?;
+        if m.format_version > MODEL_FORMAT_VERSION {
+            return Err(Error::input(format!(
+                "model format version {} is newer than this lathe's {MODEL_FORMAT_VERSION}",
+                m.format_version
+            ))
+            .hint("upgrade lathe to use it"));
+        }
+        Ok(m)
+    }
+
+    /// The canonical bytes of this model (what `model.json` holds).
+    pub fn to_json(&self) -> Result<Vec<u8>> {
+        canonical_json(self)
+    }
+
+    /// The columns the model reads, in the order [`FittedModel::predict`] wants them.
+    pub fn inputs(&self) -> Vec<InputColumn<'_>> {
+        self.pipeline
+            .columns
+            .iter()
+            .map(|c| match c {
+                FittedColumn::Numeric { name, .. } => InputColumn {
+                    name,
+                    categories: None,
+                },
+                FittedColumn::Category {
+                    name,
+                    categories,
+                    infrequent,
+                    reference,
+                    ..
+                } => {
+                    let mut all: Vec<&str> = reference.iter().map(String::as_str).collect();
+                    all.extend(categories.iter().map(String::as_str));
+                    all.extend(infrequent.iter().map(String::as_str));
+                    InputColumn {
+                        name,
+                        categories: Some(all),
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// Score every row of `raw` (columns as [`FittedModel::inputs`] lists them).
+    /// A binary classifier with a decision threshold predicts the second
+    /// class when its probability reaches the threshold.
+    pub fn predict(&self, raw: &RawTable) -> Result<Scored> {
+        let rows: Vec<usize> = (0..raw.rows).collect();
+        let x = self.pipeline.transform(raw, &rows)?;
+        let k = self.classes.len();
+        Ok(match self.model.predict(&x, k)? {
+            Predictions::Classes { mut labels, proba } => {
+                if let (Some(t), Some(p), 2) = (self.threshold, &proba, k) {
+                    for (i, l) in labels.iter_mut().enumerate() {
+                        *l = usize::from(p[i * 2 + 1] >= t);
+                    }
+                }
+                Scored::Classes { labels, proba }
+            }
+            Predictions::Values(v) => Scored::Values(v),
+        })
+    }
+}
+
+/// JSON with every object's keys sorted: some learners keep maps whose
+/// iteration order changes from process to process (linfa-bayes' per-class
+/// statistics), and a model's bytes must not.
+pub fn canonical_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    fn sort(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<(String, serde_json::Value)> = map.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sort(v))).collect())
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sort).collect())
+            }
+            other => other,
+        }
+    }
+    let value =
+        serde_json::to_value(value).map_err(|e| Error::internal(format!("model JSON: {e}")))?;
+    serde_json::to_vec(&sort(value)).map_err(|e| Error::internal(format!("model JSON: {e}")))
+}
