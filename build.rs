@@ -21,7 +21,108 @@ fn engine_versions() -> String {
     found.join(",")
 }
 
+/// The crates of the serve-only build (`--no-default-features --features
+/// serve`), `name version` per line, for the bundle's SBOM: the closure in
+/// Cargo.lock of lathe's non-optional dependencies and those the `serve`
+/// feature turns on. Cargo.lock lists each package's dependencies under every
+/// feature used anywhere in the build, so this may name a few crates more
+/// than the linker keeps (never fewer).
+fn serve_crates() -> String {
+    let manifest = std::fs::read_to_string("Cargo.toml").unwrap_or_default();
+    let lock = std::fs::read_to_string("Cargo.lock").unwrap_or_default();
+    // Roots: [dependencies] entries that are not optional, plus the serve feature's.
+    let mut roots: Vec<String> = Vec::new();
+    let mut in_deps = false;
+    for line in manifest.lines() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_deps = t == "[dependencies]";
+            continue;
+        }
+        if in_deps
+            && let Some((name, rest)) = t.split_once(" = ")
+            && !name.starts_with('#')
+            && !name.contains(' ')
+            && !rest.contains("optional = true")
+        {
+            roots.push(name.to_owned());
+        }
+        if let Some(list) = t.strip_prefix("serve = [") {
+            roots.extend(
+                list.trim_end_matches(']')
+                    .split(',')
+                    .map(|d| {
+                        d.trim()
+                            .trim_matches('"')
+                            .trim_start_matches("dep:")
+                            .to_owned()
+                    })
+                    .filter(|d| !d.is_empty()),
+            );
+        }
+    }
+    // Packages: name, version, dependency names.
+    let mut packages: Vec<(String, String, Vec<String>)> = Vec::new();
+    let mut in_list = false;
+    for line in lock.lines() {
+        let t = line.trim();
+        if t == "[[package]]" {
+            packages.push((String::new(), String::new(), Vec::new()));
+            in_list = false;
+        } else if let Some(p) = packages.last_mut() {
+            if let Some(n) = t.strip_prefix("name = ") {
+                p.0 = n.trim_matches('"').to_owned();
+            } else if let Some(v) = t.strip_prefix("version = ") {
+                p.1 = v.trim_matches('"').to_owned();
+            } else if t.starts_with("dependencies = [") {
+                in_list = !t.ends_with(']');
+            } else if in_list && t == "]" {
+                in_list = false;
+            } else if in_list {
+                // "name", "name version" or "name version (source)"
+                let dep = t.trim_end_matches(',').trim_matches('"');
+                let mut parts = dep.split(' ');
+                let name = parts.next().unwrap_or_default().to_owned();
+                let ver = parts.next().unwrap_or_default().to_owned();
+                p.2.push(if ver.is_empty() {
+                    name
+                } else {
+                    format!("{name} {ver}")
+                });
+            }
+        }
+    }
+    let find = |dep: &str| -> Option<usize> {
+        let (name, ver) = dep.split_once(' ').unwrap_or((dep, ""));
+        packages
+            .iter()
+            .position(|p| p.0 == name && (ver.is_empty() || p.1 == ver))
+    };
+    let mut seen = vec![false; packages.len()];
+    let mut stack: Vec<usize> = roots.iter().filter_map(|r| find(r)).collect();
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        stack.extend(packages[i].2.iter().filter_map(|d| find(d)));
+    }
+    let mut out: Vec<String> = packages
+        .iter()
+        .zip(&seen)
+        .filter(|(_, s)| **s)
+        .map(|(p, _)| format!("{} {}", p.0, p.1))
+        .collect();
+    out.sort();
+    out.join("\n")
+}
+
 fn main() {
+    let out_dir = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".to_owned());
+    let _ = std::fs::write(
+        std::path::Path::new(&out_dir).join("serve_crates.txt"),
+        serve_crates(),
+    );
+    println!("cargo:rerun-if-changed=Cargo.toml");
     println!(
         "cargo:rustc-env=LATHE_ENGINE_VERSIONS={}",
         engine_versions()

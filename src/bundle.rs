@@ -14,10 +14,16 @@
 //! build without polars (the `serve` feature alone); export, the deployment
 //! files and the image come with the full lathe.
 
+#[cfg(feature = "core")]
+pub mod export;
 pub mod input;
 #[cfg(feature = "core")]
 pub mod k8s;
 pub mod manifest;
 #[cfg(feature = "core")]
 pub mod oci;
+#[cfg(feature = "core")]
+pub mod sbom;
+pub mod score;
 pub mod sign;
+pub mod verify;

@@ -16,7 +16,7 @@ pub mod sniff;
 
 use std::fmt;
 
-use polars::prelude::DataType;
+use polars::prelude::{AnyValue, DataFrame, DataType};
 use serde::{Deserialize, Serialize};
 
 pub use load::{LoadOptions, Loaded, load, preview};
@@ -115,3 +115,34 @@ impl std::str::FromStr for LogicalType {
 }
 
 pub use crate::util::human_bytes;
+
+/// The rows of `df` as JSON objects: numbers stay numbers, nulls null,
+/// everything else its text.
+pub fn json_rows(df: &DataFrame) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    use serde_json::Value;
+    (0..df.height())
+        .map(|i| {
+            df.columns()
+                .iter()
+                .map(|c| {
+                    let v = match c.get(i) {
+                        Ok(AnyValue::Null) | Err(_) => Value::Null,
+                        Ok(AnyValue::Boolean(b)) => Value::Bool(b),
+                        Ok(v) if c.dtype().is_integer() => {
+                            v.extract::<i64>().map_or(Value::Null, Value::from)
+                        }
+                        Ok(v) if c.dtype().is_float() => v
+                            .extract::<f64>()
+                            .and_then(serde_json::Number::from_f64)
+                            .map_or(Value::Null, Value::Number),
+                        Ok(AnyValue::String(s)) => Value::from(s),
+                        Ok(v) => {
+                            Value::from(v.get_str().map_or_else(|| v.to_string(), str::to_owned))
+                        }
+                    };
+                    (c.name().to_string(), v)
+                })
+                .collect()
+        })
+        .collect()
+}

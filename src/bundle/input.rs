@@ -94,7 +94,9 @@ impl<'a> Builder<'a> {
                     {
                         return Err(bad(
                             name,
-                            format!("column '{name}': {s} is not allowed; send a finite number, or null if the column allows it"),
+                            format!(
+                                "column '{name}': {s} is not allowed; send a finite number, or null if the column allows it"
+                            ),
                         ));
                     }
                     other => {
@@ -105,7 +107,10 @@ impl<'a> Builder<'a> {
                     }
                 };
                 if !n.is_finite() {
-                    return Err(bad(name, format!("column '{name}': the number is not finite")));
+                    return Err(bad(
+                        name,
+                        format!("column '{name}': the number is not finite"),
+                    ));
                 }
                 if f.min.is_some_and(|m| n < m) || f.max.is_some_and(|m| n > m) {
                     self.outside[col] += 1;
@@ -123,7 +128,10 @@ impl<'a> Builder<'a> {
                     other => {
                         return Err(bad(
                             name,
-                            format!("column '{name}' wants a category (text), not {}", describe(other)),
+                            format!(
+                                "column '{name}' wants a category (text), not {}",
+                                describe(other)
+                            ),
                         ));
                     }
                 };
@@ -211,7 +219,10 @@ fn positions(fields: &[InputField], names: &[&str], what: &str) -> Result<Vec<us
         .iter()
         .map(|f| {
             names.iter().position(|n| *n == f.name).ok_or_else(|| {
-                bad(&f.name, format!("missing {what} '{}': the model needs it", f.name))
+                bad(
+                    &f.name,
+                    format!("missing {what} '{}': the model needs it", f.name),
+                )
             })
         })
         .collect()
@@ -279,11 +290,20 @@ fn from_records(
 
 /// MLflow's scoring request (`/invocations`).
 pub fn mlflow(body: &Value, fields: &[InputField], unseen: &[Unseen]) -> Result<Rows> {
-    const KEYS: [&str; 4] = ["dataframe_split", "dataframe_records", "instances", "inputs"];
+    const KEYS: [&str; 4] = [
+        "dataframe_split",
+        "dataframe_records",
+        "instances",
+        "inputs",
+    ];
     let obj = body
         .as_object()
         .ok_or_else(|| bad("body", "the body must be a JSON object with one of dataframe_split, dataframe_records, instances or inputs"))?;
-    let given: Vec<&str> = KEYS.iter().copied().filter(|k| obj.contains_key(*k)).collect();
+    let given: Vec<&str> = KEYS
+        .iter()
+        .copied()
+        .filter(|k| obj.contains_key(*k))
+        .collect();
     let key = match given.as_slice() {
         [k] => *k,
         [] => {
@@ -295,11 +315,17 @@ pub fn mlflow(body: &Value, fields: &[InputField], unseen: &[Unseen]) -> Result<
         more => {
             return Err(bad(
                 "body",
-                format!("give exactly one of dataframe_split, dataframe_records, instances, inputs, not {}", more.join(" and ")),
+                format!(
+                    "give exactly one of dataframe_split, dataframe_records, instances, inputs, not {}",
+                    more.join(" and ")
+                ),
             ));
         }
     };
-    if let Some(other) = obj.keys().find(|k| !KEYS.contains(&k.as_str()) && *k != "params") {
+    if let Some(other) = obj
+        .keys()
+        .find(|k| !KEYS.contains(&k.as_str()) && *k != "params")
+    {
         return Err(bad(other, format!("unknown key '{other}'")));
     }
     let v = &obj[key];
@@ -308,23 +334,36 @@ pub fn mlflow(body: &Value, fields: &[InputField], unseen: &[Unseen]) -> Result<
             let columns: Vec<&str> = v
                 .get("columns")
                 .and_then(Value::as_array)
-                .ok_or_else(|| bad("dataframe_split.columns", "dataframe_split needs 'columns', a list of names"))?
+                .ok_or_else(|| {
+                    bad(
+                        "dataframe_split.columns",
+                        "dataframe_split needs 'columns', a list of names",
+                    )
+                })?
                 .iter()
-                .map(|c| c.as_str().ok_or_else(|| bad("dataframe_split.columns", "column names must be text")))
+                .map(|c| {
+                    c.as_str()
+                        .ok_or_else(|| bad("dataframe_split.columns", "column names must be text"))
+                })
                 .collect::<Result<_>>()?;
-            let data = v
-                .get("data")
-                .and_then(Value::as_array)
-                .ok_or_else(|| bad("dataframe_split.data", "dataframe_split needs 'data', a list of rows"))?;
+            let data = v.get("data").and_then(Value::as_array).ok_or_else(|| {
+                bad(
+                    "dataframe_split.data",
+                    "dataframe_split needs 'data', a list of rows",
+                )
+            })?;
             let pos = positions(fields, &columns, "column")?;
             let mut b = Builder::new(fields, unseen, data.len());
             for (i, row) in data.iter().enumerate() {
-                let cells = row.as_array().filter(|r| r.len() == columns.len()).ok_or_else(|| {
-                    bad(
-                        "dataframe_split.data",
-                        format!("row {i} must be a list of {} values", columns.len()),
-                    )
-                })?;
+                let cells = row
+                    .as_array()
+                    .filter(|r| r.len() == columns.len())
+                    .ok_or_else(|| {
+                        bad(
+                            "dataframe_split.data",
+                            format!("row {i} must be a list of {} values", columns.len()),
+                        )
+                    })?;
                 for (c, &p) in pos.iter().enumerate() {
                     b.push(c, &cells[p])?;
                 }
@@ -349,7 +388,10 @@ pub fn mlflow(body: &Value, fields: &[InputField], unseen: &[Unseen]) -> Result<
                     .iter()
                     .map(|f| {
                         cols[&f.name].as_array().ok_or_else(|| {
-                            bad(&f.name, format!("inputs.{}: a list of values, one per row", f.name))
+                            bad(
+                                &f.name,
+                                format!("inputs.{}: a list of values, one per row", f.name),
+                            )
                         })
                     })
                     .collect::<Result<_>>()?;
@@ -357,7 +399,11 @@ pub fn mlflow(body: &Value, fields: &[InputField], unseen: &[Unseen]) -> Result<
                 if let Some((f, l)) = fields.iter().zip(&lists).find(|(_, l)| l.len() != n) {
                     return Err(bad(
                         &f.name,
-                        format!("inputs.{} has {} values, the first column {n}", f.name, l.len()),
+                        format!(
+                            "inputs.{} has {} values, the first column {n}",
+                            f.name,
+                            l.len()
+                        ),
                     ));
                 }
                 let mut b = Builder::new(fields, unseen, n);
@@ -369,7 +415,10 @@ pub fn mlflow(body: &Value, fields: &[InputField], unseen: &[Unseen]) -> Result<
                 b.finish()
             }
             Value::Array(rows) => from_row_lists(fields, unseen, rows, "inputs"),
-            _ => Err(bad("inputs", "inputs must be an object of column lists, or a list of rows")),
+            _ => Err(bad(
+                "inputs",
+                "inputs must be an object of column lists, or a list of rows",
+            )),
         },
     }
 }
@@ -401,15 +450,20 @@ fn tensor(v: &Value, i: usize) -> Result<Tensor<'_>> {
         .ok_or_else(|| bad(name, format!("tensor '{name}' needs a 'shape', e.g. [1]")))?
         .iter()
         .map(|d| {
-            d.as_u64()
-                .map(|d| d as usize)
-                .ok_or_else(|| bad(name, format!("tensor '{name}': shape entries are whole numbers ≥ 0")))
+            d.as_u64().map(|d| d as usize).ok_or_else(|| {
+                bad(
+                    name,
+                    format!("tensor '{name}': shape entries are whole numbers ≥ 0"),
+                )
+            })
         })
         .collect::<Result<_>>()?;
-    let datatype = v
-        .get("datatype")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad(name, format!("tensor '{name}' needs a 'datatype' (FP64, INT64, BYTES, BOOL, …)")))?;
+    let datatype = v.get("datatype").and_then(Value::as_str).ok_or_else(|| {
+        bad(
+            name,
+            format!("tensor '{name}' needs a 'datatype' (FP64, INT64, BYTES, BOOL, …)"),
+        )
+    })?;
     let raw = v
         .get("data")
         .ok_or_else(|| bad(name, format!("tensor '{name}' needs 'data'")))?;
@@ -434,8 +488,16 @@ fn tensor(v: &Value, i: usize) -> Result<Tensor<'_>> {
         }
         _ => false,
     };
-    if !["BOOL", "BYTES", "FP16", "FP32", "FP64", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64"].contains(&datatype) {
-        return Err(bad(name, format!("tensor '{name}': unknown datatype '{datatype}'")));
+    if ![
+        "BOOL", "BYTES", "FP16", "FP32", "FP64", "INT8", "INT16", "INT32", "INT64", "UINT8",
+        "UINT16", "UINT32", "UINT64",
+    ]
+    .contains(&datatype)
+    {
+        return Err(bad(
+            name,
+            format!("tensor '{name}': unknown datatype '{datatype}'"),
+        ));
     }
     if let Some(x) = data.iter().find(|x| !ok(x)) {
         return Err(bad(
@@ -452,7 +514,11 @@ fn tensor(v: &Value, i: usize) -> Result<Tensor<'_>> {
 }
 
 /// An OIP v2 inference request: the rows, and the request id to echo.
-pub fn oip(body: &Value, fields: &[InputField], unseen: &[Unseen]) -> Result<(Rows, Option<String>)> {
+pub fn oip(
+    body: &Value,
+    fields: &[InputField],
+    unseen: &[Unseen],
+) -> Result<(Rows, Option<String>)> {
     let obj = body
         .as_object()
         .ok_or_else(|| bad("body", "the body must be a JSON object with 'inputs'"))?;
@@ -485,12 +551,18 @@ pub fn oip(body: &Value, fields: &[InputField], unseen: &[Unseen]) -> Result<(Ro
             ));
         }
         if !t.datatype.starts_with("FP") && !t.datatype.starts_with("INT") {
-            return Err(bad(t.name, format!("a [N, F] tensor must be FP64, not {}", t.datatype)));
+            return Err(bad(
+                t.name,
+                format!("a [N, F] tensor must be FP64, not {}", t.datatype),
+            ));
         }
         if let Some(f) = fields.iter().find(|f| f.kind == InputKind::Category) {
             return Err(bad(
                 t.name,
-                format!("the model has category inputs ('{}', …): send one tensor per column", f.name),
+                format!(
+                    "the model has category inputs ('{}', …): send one tensor per column",
+                    f.name
+                ),
             ));
         }
         let (n, k) = (t.shape[0], t.shape[1]);
@@ -586,17 +658,37 @@ mod tests {
     fn bad_requests_name_the_field() {
         let f = fields();
         let cases = [
-            (json!({"dataframe_records": [{"temp": 300}], "instances": []}), "body"),
-            (json!({"dataframe_records": [{"temp": 300, "type": "L", "x": 1}]}), "x"),
+            (
+                json!({"dataframe_records": [{"temp": 300}], "instances": []}),
+                "body",
+            ),
+            (
+                json!({"dataframe_records": [{"temp": 300, "type": "L", "x": 1}]}),
+                "x",
+            ),
             (json!({"dataframe_records": [{"type": "L"}]}), "temp"),
-            (json!({"dataframe_records": [{"temp": "hot", "type": "L"}]}), "temp"),
-            (json!({"dataframe_records": [{"temp": "NaN", "type": "L"}]}), "temp"),
-            (json!({"dataframe_records": [{"temp": null, "type": "L"}]}), "temp"),
-            (json!({"dataframe_records": [{"temp": 300, "type": "XL"}]}), "type"),
+            (
+                json!({"dataframe_records": [{"temp": "hot", "type": "L"}]}),
+                "temp",
+            ),
+            (
+                json!({"dataframe_records": [{"temp": "NaN", "type": "L"}]}),
+                "temp",
+            ),
+            (
+                json!({"dataframe_records": [{"temp": null, "type": "L"}]}),
+                "temp",
+            ),
+            (
+                json!({"dataframe_records": [{"temp": 300, "type": "XL"}]}),
+                "type",
+            ),
             (json!({"dataframe_records": []}), "inputs"),
         ];
         for (body, field) in cases {
-            let e = mlflow(&body, &f, &POLICY).err().unwrap_or_else(|| panic!("{body} passed"));
+            let e = mlflow(&body, &f, &POLICY)
+                .err()
+                .unwrap_or_else(|| panic!("{body} passed"));
             assert_eq!(e.location.field.as_deref(), Some(field), "{body}: {e}");
         }
     }
@@ -619,10 +711,16 @@ mod tests {
             {"name": "temp", "shape": [1], "datatype": "BYTES", "data": [300.0]},
             {"name": "type", "shape": [1], "datatype": "BYTES", "data": ["L"]}
         ]});
-        let e = oip(&wrong_type, &f, &POLICY).err().map(|e| e.to_string()).unwrap_or_default();
+        let e = oip(&wrong_type, &f, &POLICY)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("BYTES"), "{e}");
         let matrix = json!({"inputs": [{"name": "x", "shape": [1, 2], "datatype": "FP64", "data": [300.0, 1.0]}]});
-        let e = oip(&matrix, &f, &POLICY).err().map(|e| e.to_string()).unwrap_or_default();
+        let e = oip(&matrix, &f, &POLICY)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("one tensor per column"), "{e}");
     }
 }

@@ -461,6 +461,26 @@ fn check_entrypoint(spec: &ImageSpec, root: &Path, entries: &[Entry]) -> Result<
     }
 }
 
+/// The one command that builds the static, serve-only server a bundle needs.
+pub const BUILD_SERVER: &str = "RUSTFLAGS=\"-C target-feature=+crt-static\" cargo build --release --locked \
+     --target x86_64-unknown-linux-gnu --no-default-features --features serve --bin lathe-serve";
+
+/// Check that `path` is a static x86-64 Linux executable (what a `FROM
+/// scratch` image can run); the error says why not and how to build one.
+pub fn check_static(path: &Path) -> Result<()> {
+    let why = match elf_interpreter(path)? {
+        Elf::StaticX86_64 => return Ok(()),
+        Elf::Foreign => "is not a Linux executable".to_owned(),
+        Elf::OtherMachine => "is not built for 64-bit x86 Linux".to_owned(),
+        Elf::Dynamic(interp) => format!(
+            "is dynamically linked (it needs '{interp}'), and a bundle's image has no system libraries"
+        ),
+    };
+    Err(Error::input(format!("the server binary {why}"))
+        .at(path)
+        .hint(format!("build the static server with: {BUILD_SERVER}")))
+}
+
 enum Elf {
     StaticX86_64,
     /// Not an ELF file at all (a script, a Mach-O or PE binary).

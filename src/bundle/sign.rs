@@ -26,10 +26,12 @@ fn read_key_file(path: &Path, header: &str) -> Result<[u8; 32]> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
     let mut lines = text.lines();
     if lines.next().map(str::trim) != Some(header) {
-        return Err(Error::input(format!("not a lathe key file: the first line is not '{header}'"))
-            .at(path)
-            .line(1)
-            .hint("`lathe bundle keygen NAME` makes NAME.key and NAME.pub"));
+        return Err(Error::input(format!(
+            "not a lathe key file: the first line is not '{header}'"
+        ))
+        .at(path)
+        .line(1)
+        .hint("`lathe bundle keygen NAME` makes NAME.key and NAME.pub"));
     }
     let b64 = lines.next().map(str::trim).unwrap_or_default();
     let bytes = STANDARD.decode(b64).map_err(|e| {
@@ -50,7 +52,10 @@ impl SecretKey {
     }
 
     pub fn read(path: &Path) -> Result<Self> {
-        Ok(Self(SigningKey::from_bytes(&read_key_file(path, SECRET_HEADER)?)))
+        Ok(Self(SigningKey::from_bytes(&read_key_file(
+            path,
+            SECRET_HEADER,
+        )?)))
     }
 
     pub fn public(&self) -> PublicKey {
@@ -99,7 +104,10 @@ pub fn keygen(stem: &Path) -> Result<(std::path::PathBuf, std::path::PathBuf)> {
     let public = stem.with_extension("pub");
     for p in [&secret, &public] {
         if p.exists() {
-            return Err(Error::usage(format!("{} exists; not overwriting a key", p.display())));
+            return Err(Error::usage(format!(
+                "{} exists; not overwriting a key",
+                p.display()
+            )));
         }
     }
     let key = SecretKey::generate();
@@ -133,7 +141,12 @@ mod tests {
         let sig = k.sign(b"bundle");
         assert!(k.public().verify(b"bundle", &sig).is_ok());
         assert!(k.public().verify(b"bundlE", &sig).is_err());
-        assert!(SecretKey::generate().public().verify(b"bundle", &sig).is_err());
+        assert!(
+            SecretKey::generate()
+                .public()
+                .verify(b"bundle", &sig)
+                .is_err()
+        );
         assert!(k.public().verify(b"bundle", "not base64!").is_err());
     }
 }

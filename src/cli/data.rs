@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use polars::prelude::{AnyValue, DataFrame};
+
 use serde::Serialize;
 
 use super::{Cli, ReadArgs, output};
@@ -326,7 +326,7 @@ fn head(cli: &Cli, a: &HeadArgs) -> Result<i32> {
     }
     let df = loaded.frame.head(Some(a.rows));
     if a.json {
-        output::emitln(&to_json(&records(&df))?)?;
+        output::emitln(&to_json(&data::json_rows(&df))?)?;
     } else {
         let header: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
         let rows: Vec<Vec<String>> = (0..df.height())
@@ -344,35 +344,6 @@ fn head(cli: &Cli, a: &HeadArgs) -> Result<i32> {
         output::emit(&output::table(&header, &rows, &numeric))?;
     }
     Ok(0)
-}
-
-fn records(df: &DataFrame) -> Vec<serde_json::Map<String, serde_json::Value>> {
-    use serde_json::Value;
-    (0..df.height())
-        .map(|i| {
-            df.columns()
-                .iter()
-                .map(|c| {
-                    let v = match c.get(i) {
-                        Ok(AnyValue::Null) | Err(_) => Value::Null,
-                        Ok(AnyValue::Boolean(b)) => Value::Bool(b),
-                        Ok(v) if c.dtype().is_integer() => {
-                            v.extract::<i64>().map_or(Value::Null, Value::from)
-                        }
-                        Ok(v) if c.dtype().is_float() => v
-                            .extract::<f64>()
-                            .and_then(serde_json::Number::from_f64)
-                            .map_or(Value::Null, Value::Number),
-                        Ok(AnyValue::String(s)) => Value::from(s),
-                        Ok(v) => {
-                            Value::from(v.get_str().map_or_else(|| v.to_string(), str::to_owned))
-                        }
-                    };
-                    (c.name().to_string(), v)
-                })
-                .collect()
-        })
-        .collect()
 }
 
 fn validate(cli: &Cli, a: &ValidateArgs) -> Result<i32> {

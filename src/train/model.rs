@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::train::Task;
 use crate::train::algorithms::{Model, Predictions};
-use crate::train::features::{FittedColumn, FittedPipeline, RawTable};
+use crate::train::features::{FittedColumn, FittedPipeline, RawTable, Unseen};
 
 /// Version of the model file; a newer one is refused.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
@@ -110,6 +110,18 @@ impl FittedModel {
                         categories: Some(all),
                     }
                 }
+            })
+            .collect()
+    }
+
+    /// The unseen-category policy of each input column (numbers: `Ignore`).
+    pub fn unseen_policy(&self) -> Vec<Unseen> {
+        self.pipeline
+            .columns
+            .iter()
+            .map(|c| match c {
+                FittedColumn::Category { unseen, .. } => *unseen,
+                FittedColumn::Numeric { .. } => Unseen::Ignore,
             })
             .collect()
     }

@@ -35,8 +35,8 @@ use crate::experiments::store::{Store, new_ids};
 use crate::jobs::{CancelToken, panic_message};
 use crate::train::algorithms::{self, Model, Predictions, TargetRef};
 use crate::train::features::{FittedPipeline, RawTable};
-use crate::train::model::FittedModel;
 use crate::train::metrics::{self, Curve};
+use crate::train::model::FittedModel;
 use crate::train::spec::{Config, Prepared, TargetData};
 
 /// What a search tells its front-end while it runs.
@@ -733,7 +733,6 @@ pub fn fit_final(
     let bytes = crate::train::model::canonical_json(&file)?;
     Ok((bytes, holdout_metrics, importance))
 }
-
 
 /// Drop of the optimised metric when one input column's values are shuffled
 /// (mean of 3 shuffles, on at most 2,000 hold-out rows).
