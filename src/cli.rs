@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 ok, 1 a check failed, 2 bad input or usage, 130 cancelled.
 
+pub mod bundle;
 pub mod completions;
 pub mod data;
 pub mod drift;
@@ -50,6 +51,13 @@ pub enum Command {
     /// The experiments: leaderboard, compare, curate, export, push.
     #[command(subcommand)]
     Runs(runs::RunsCommand),
+    /// Bundles: export a run as a container-ready folder, verify one, make signing keys.
+    #[command(subcommand)]
+    Bundle(bundle::BundleCommand),
+    /// Score a data file with a bundle's model; predictions go to a CSV file.
+    Predict(bundle::PredictArgs),
+    /// Serve a bundle over HTTP (Open Inference Protocol v2, MLflow scoring, Prometheus metrics).
+    Serve(crate::serve::ServeArgs),
     /// Check fresh data for drift against a reference, column by column; exit 1 on dataset drift.
     Drift(Box<drift::DriftArgs>),
     /// Print shell completions: `lathe completions bash > /etc/bash_completion.d/lathe`.
@@ -130,6 +138,9 @@ pub fn run(cli: &Cli, command: &Command) -> Result<i32> {
         Command::Data(cmd) => data::run(cli, cmd),
         Command::Train(args) => train::run(cli, args),
         Command::Runs(cmd) => runs::run(cli, cmd),
+        Command::Bundle(cmd) => bundle::run(cli, cmd),
+        Command::Predict(args) => bundle::predict(cli, args),
+        Command::Serve(args) => crate::serve::main_with(args).map(|()| 0),
         Command::Drift(args) => drift::run(cli, args),
         Command::Completions(args) => completions::run(args),
     }

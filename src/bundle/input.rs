@@ -135,10 +135,7 @@ impl<'a> Builder<'a> {
                         ));
                     }
                 };
-                let known = f
-                    .categories
-                    .as_ref()
-                    .is_none_or(|c| c.iter().any(|x| *x == s));
+                let known = f.categories.as_ref().is_none_or(|c| c.contains(&s));
                 if !known {
                     if self.unseen_policy.get(col) == Some(&Unseen::Error) {
                         return Err(bad(
