@@ -111,7 +111,13 @@ impl Rest {
         let route = url.strip_prefix(self.base.as_str()).unwrap_or(url);
         let what = format!("PUT {route}");
         let f = std::fs::File::open(file).map_err(|e| Error::io(file, &e))?;
-        let req = self.with_auth(self.agent.put(url));
+        // The token goes to this server only, not to another host an artifact URI names.
+        let put = self.agent.put(url);
+        let req = if url.starts_with(&format!("{}/", self.base)) {
+            self.with_auth(put)
+        } else {
+            put
+        };
         let mut resp = req.send(f).map_err(|e| self.transport(&what, e))?;
         let status = resp.status().as_u16();
         if (200..300).contains(&status) {
