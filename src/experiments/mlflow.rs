@@ -128,7 +128,9 @@ pub fn push(
         return Ok(Vec::new());
     }
     let exp = experiment(&rest, &opts.experiment)?;
-    if runs.iter().any(|r| !r.files.is_empty()) {
+    // Refuse an experiment whose artifacts the server does not proxy before
+    // any run is made (each run's own artifact URI is checked again).
+    if runs.iter().any(|r| !r.files.is_empty()) && !exp.artifact_location.is_empty() {
         artifact_prefix(&rest, &exp.artifact_location).map_err(|e| {
             Error::input(format!(
                 "MLflow at '{}' keeps the artifacts of experiment '{}' at '{}', which lathe \
