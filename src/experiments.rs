@@ -12,6 +12,7 @@ pub mod curation;
 pub mod gc;
 pub mod index;
 pub mod leaderboard;
+pub mod mlflow;
 pub mod record;
 pub mod significance;
 pub mod store;

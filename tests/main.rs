@@ -12,6 +12,8 @@ mod experiments;
 mod golden;
 mod loading;
 mod metrics;
+#[cfg(unix)]
+mod mlflow;
 mod project;
 #[cfg(feature = "tui")]
 mod pty;
