@@ -460,6 +460,37 @@ fn runs_pushed_to_a_real_mlflow_server_read_back_whole_and_push_once() {
     assert_eq!(again, unchanged);
     assert_eq!(all_runs(&url, &exp_id).len(), 2);
 
+    // 2b. The CLI does the same: `lathe runs push`, into another experiment.
+    let cli = |args: &[&str]| {
+        let out = sb.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let id0 = all[0].record.run_id.as_str();
+    let args = [
+        "runs",
+        "push",
+        id0,
+        "--mlflow",
+        &url,
+        "--experiment",
+        "from-cli",
+        "--json",
+    ];
+    let once = cli(&args);
+    assert_eq!(once["runs"][0]["outcome"], "created", "{once}");
+    let twice = cli(&args);
+    assert_eq!(twice["runs"][0]["outcome"], "unchanged", "{twice}");
+    assert_eq!(
+        twice["runs"][0]["mlflow_run_id"],
+        once["runs"][0]["mlflow_run_id"]
+    );
+
     // 3. A push that died right after creating the third run (only its
     //    lathe.run_id tag and one param made it) is finished in place, and one
     //    that died before its last tag is finished without sending twice.
