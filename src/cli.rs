@@ -145,3 +145,12 @@ pub fn run(cli: &Cli, command: &Command) -> Result<i32> {
         Command::Completions(args) => completions::run(args),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

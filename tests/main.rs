@@ -5,6 +5,8 @@
 
 mod common;
 
+mod bundle;
+
 mod cli;
 mod drift;
 mod drift_stats;

@@ -22,6 +22,7 @@ const JSON_VERSION: u32 = 1;
 #[derive(Debug, Subcommand)]
 pub enum BundleCommand {
     /// Export a run (id, prefix or @alias) as a container-ready bundle folder.
+    #[command(disable_version_flag = true)]
     Export(ExportArgs),
     /// Check a bundle: checksums, manifest, signature, model, and a replay of its examples.
     Verify {

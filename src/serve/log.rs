@@ -95,9 +95,8 @@ fn writer(dir: &Path, rx: &Receiver<String>, file_bytes: u64, max_bytes: u64) {
             .open(&p)
             .map(|f| (std::io::BufWriter::new(f), 0u64))
     };
-    loop {
-        // Block for one line, then take what else is queued before flushing.
-        let Ok(first) = rx.recv() else { break };
+    // Block for one line, then take what else is queued before flushing.
+    while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while let Ok(l) = rx.try_recv() {
             batch.push(l);
