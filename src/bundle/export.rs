@@ -196,7 +196,7 @@ pub fn export(
             "run {} has no stored model (only the best configuration of each algorithm is refitted)",
             run.run_id
         ))
-        .hint("export a run marked * in `lathe runs list`, or rerun training"));
+        .hint("export a run marked + in `lathe runs list` (the best of each algorithm has its model)"));
     }
     let model_bytes = store.read_model(run_id)?;
     let model = FittedModel::from_json(&model_bytes)?;

@@ -415,7 +415,7 @@ fn list(store: &Store, a: &ListArgs) -> Result<i32> {
             let mut row = vec![
                 r.short_id().to_owned(),
                 r.name.clone().unwrap_or_default(),
-                r.algorithm.clone(),
+                format!("{}{}", r.algorithm, if r.has_model { " +" } else { "" }),
                 crate::data::display::truncate(&r.params, 30),
             ];
             for (c, m) in r.metrics.iter().enumerate() {
@@ -455,7 +455,7 @@ fn list(store: &Store, a: &ListArgs) -> Result<i32> {
             idx.len()
         ))?;
     }
-    output::emitln("* best of the column")?;
+    output::emitln("* best of the column · + has a stored model (exportable as a bundle)")?;
     Ok(0)
 }
 

@@ -15,6 +15,7 @@ use super::event::Event;
 use super::keymap::{Action, Keymap};
 use super::picker::{Pick, Picker};
 use super::screens::Screen;
+use super::screens::bundles::BundlesScreen;
 use super::screens::data::DataScreen;
 use super::screens::drift::DriftScreen;
 use super::screens::experiments::{self, ExperimentsScreen};
@@ -86,11 +87,14 @@ pub struct App {
     pub train: TrainScreen,
     pub drift: DriftScreen,
     pub experiments: ExperimentsScreen,
+    pub bundles: BundlesScreen,
     /// The screen on show.
     pub screen: Screen,
     pub picker: Option<Picker>,
     pub dialog: Option<Dialog>,
     pub help: bool,
+    /// First entry shown by the help overlay when it does not fit.
+    pub help_scroll: usize,
     pub quit: bool,
     pub recent: Recent,
 }
@@ -103,10 +107,12 @@ impl App {
             train: TrainScreen::new(tx.clone()),
             drift: DriftScreen::new(tx.clone()),
             experiments: ExperimentsScreen::new(),
+            bundles: BundlesScreen::new(),
             screen: Screen::Data,
             picker: None,
             dialog: None,
             help: false,
+            help_scroll: 0,
             quit: false,
             recent,
             ctx,
@@ -116,6 +122,7 @@ impl App {
             app.train.set_project(&p);
             app.drift.set_project(&p);
             app.experiments.set_project(&p);
+            app.bundles.set_project(&p);
             if !app.ctx.is_sample {
                 app.remember_project(&p);
             }
@@ -151,7 +158,12 @@ impl App {
         while Instant::now() < end {
             match rx.recv_timeout(Duration::from_millis(20)) {
                 Ok(e) => self.handle(e),
-                Err(_) if !self.data.busy() && !self.train.busy() && !self.drift.busy() => {
+                Err(_)
+                    if !self.data.busy()
+                        && !self.train.busy()
+                        && !self.drift.busy()
+                        && !self.bundles.busy() =>
+                {
                     return;
                 }
                 Err(_) => {}
@@ -166,8 +178,11 @@ impl App {
         if let Some(e) = self.train.poll() {
             self.show_error(&e);
         }
-        // So does the drift job.
+        // So do the drift job and an export.
         if let Some(e) = self.drift.poll() {
+            self.show_error(&e);
+        }
+        if let Some(e) = self.bundles.poll() {
             self.show_error(&e);
         }
         if !self.train.busy()
@@ -226,7 +241,7 @@ impl App {
             Screen::Data => self.data.typing(),
             Screen::Train => self.train.typing(),
             Screen::Experiments => self.experiments.typing(),
-            Screen::Drift => false,
+            Screen::Bundles | Screen::Drift => false,
         }
     }
 
@@ -244,7 +259,7 @@ impl App {
                     let reply = self.experiments.type_key(key);
                     self.experiments_reply(reply);
                 }
-                Screen::Drift => {}
+                Screen::Bundles | Screen::Drift => {}
             }
             return;
         }
@@ -280,8 +295,17 @@ impl App {
             return;
         }
         if self.help {
-            if matches!(action, Action::Close | Action::Help | Action::Quit) {
-                self.help = false;
+            match action {
+                Action::Close | Action::Help | Action::Quit => {
+                    self.help = false;
+                    self.help_scroll = 0;
+                }
+                Action::Down => self.help_scroll += 1,
+                Action::PageDown => self.help_scroll += 10,
+                Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                Action::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                Action::Top => self.help_scroll = 0,
+                _ => {}
             }
             return;
         }
@@ -400,6 +424,7 @@ impl App {
             Screen::Data => self.data.status = msg,
             Screen::Train => self.train.status = msg,
             Screen::Experiments => self.experiments.status = msg,
+            Screen::Bundles => self.bundles.status = msg,
             Screen::Drift => self.drift.status = msg,
         }
     }
@@ -411,6 +436,7 @@ impl App {
         self.train.set_project(&p);
         self.drift.set_project(&p);
         self.experiments.set_project(&p);
+        self.bundles.set_project(&p);
         self.ctx.project = Some(p);
         self.ctx.is_sample = false;
     }
@@ -456,6 +482,9 @@ impl App {
                     {
                         self.show_error(&e);
                     }
+                    if s == Screen::Bundles {
+                        self.bundles.reload();
+                    }
                 }
                 None => {
                     let have: Vec<String> = Screen::ALL
@@ -480,6 +509,13 @@ impl App {
                             let reply = self.experiments.action(other);
                             self.experiments_reply(reply);
                         }
+                        Screen::Bundles if other == Action::Export => {
+                            let run = self.experiments.selected().map(|r| r.run_id.clone());
+                            if let Err(e) = self.bundles.start_export(run) {
+                                self.show_error(&e);
+                            }
+                        }
+                        Screen::Bundles => self.bundles.action(other),
                         Screen::Drift => {
                             if let Some(e) = self.drift.action(other) {
                                 self.show_error(&e);
@@ -508,6 +544,7 @@ impl App {
                 self.train.set_project(&p);
                 self.drift.set_project(&p);
                 self.experiments.set_project(&p);
+                self.bundles.set_project(&p);
                 self.ctx.project = Some(p);
                 self.ctx.is_sample = false;
             }
@@ -542,6 +579,7 @@ impl App {
             Screen::Data => self.data.render(f, body, theme),
             Screen::Train => self.train.render(f, body, theme, &self.ctx.keymap),
             Screen::Experiments => self.experiments.render(f, body, theme, &self.ctx.keymap),
+            Screen::Bundles => self.bundles.render(f, body, theme, &self.ctx.keymap),
             Screen::Drift => self.drift.render(f, body, theme, &self.ctx.keymap),
         }
         self.render_status(f, status);
@@ -549,7 +587,13 @@ impl App {
             p.render(f, centered(area, 70, 80), theme);
         }
         if self.help {
-            super::help::render(f, centered(area, 98, 92), theme, &self.ctx.keymap);
+            super::help::render(
+                f,
+                centered(area, 98, 92),
+                theme,
+                &self.ctx.keymap,
+                self.help_scroll,
+            );
         }
         if let Some(d) = &self.dialog {
             // A question is short: as tall as its text.
@@ -574,14 +618,33 @@ impl App {
             .map(|p| p.file.name.clone())
             .unwrap_or_default();
         let mut spans = vec![Span::styled(" lathe ", theme.style("title"))];
-        for (screen, n, name) in Screen::ALL {
-            let key = self.ctx.keymap.first(Action::Screen(n)).unwrap_or_default();
+        // Keys in brackets when they fit; on narrow terminals just the number.
+        let labels: Vec<(Screen, String)> = Screen::ALL
+            .iter()
+            .map(|(screen, n, name)| {
+                let key = self
+                    .ctx
+                    .keymap
+                    .first(Action::Screen(*n))
+                    .unwrap_or_default();
+                (*screen, format!(" {name} [{key}] "))
+            })
+            .collect();
+        let wide: usize = labels.iter().map(|(_, l)| l.chars().count()).sum::<usize>()
+            + project.chars().count()
+            + 18;
+        for ((screen, long), (_, n, name)) in labels.into_iter().zip(Screen::ALL) {
             let role = if screen == self.screen {
                 "tab.active"
             } else {
                 "tab"
             };
-            spans.push(Span::styled(format!(" {name} [{key}] "), theme.style(role)));
+            let text = if wide <= area.width as usize {
+                long
+            } else {
+                format!(" {n}:{name} ")
+            };
+            spans.push(Span::styled(text, theme.style(role)));
         }
         spans.push(Span::styled(
             format!("  project: {project}"),
@@ -619,6 +682,13 @@ impl App {
                 (Action::Edit, "charts"),
                 (Action::Export, "export"),
                 (Action::Cancel, "cancel"),
+                (Action::Quit, "quit"),
+            ]
+        } else if self.screen == Screen::Bundles {
+            &[
+                (Action::Help, "help"),
+                (Action::Export, "export"),
+                (Action::Start, "verify"),
                 (Action::Quit, "quit"),
             ]
         } else if self.screen == Screen::Experiments {

@@ -1,5 +1,6 @@
 //! The `?` overlay: every action and its keys, generated from the keymap.
-//! When the list is taller than the overlay it flows into side-by-side columns.
+//! When the list is taller than the overlay it flows into side-by-side
+//! columns; when even those do not hold it, ↑↓ scroll it.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,7 +11,10 @@ use super::keymap::{Action, Keymap};
 use super::screens::Screen;
 use super::theme::Theme;
 
-pub fn render(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
+/// Narrowest column worth drawing.
+const MIN_COL: u16 = 38;
+
+pub fn render(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap, scroll: usize) {
     f.render_widget(Clear, area);
     let mut entries: Vec<(String, String)> = Vec::new();
     for (_, action, what) in Action::all() {
@@ -26,17 +30,29 @@ pub fn render(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
     }
     entries.push(("wheel".into(), "scroll up and down".into()));
     let close = keymap.keys(Action::Close).join(", ");
+    // Rows and columns that fit; the rest scrolls.
+    let per_col = (area.height.saturating_sub(2) as usize).max(1);
+    let max_cols = (area.width.saturating_sub(2) / MIN_COL).max(1) as usize;
+    let capacity = per_col * max_cols;
+    let start = scroll.min(entries.len().saturating_sub(capacity));
+    let more = if entries.len() <= capacity {
+        String::new()
+    } else if start + capacity < entries.len() {
+        format!("↓ {} more · ", entries.len() - start - capacity)
+    } else {
+        "↑ scrolled · ".to_owned()
+    };
+    let entries: Vec<(String, String)> = entries.into_iter().skip(start).take(capacity).collect();
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(" Keys ", theme.style("title")))
         .title_bottom(format!(
-            " {close} or ? to close · while typing, keys go to the text field "
+            " {more}{close} or ? to close · while typing, keys go to the text field "
         ))
         .style(theme.style("dialog"))
         .border_style(theme.style("border.focus"));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let per_col = (inner.height as usize).max(1);
     let n_cols = entries.len().div_ceil(per_col).max(1);
     // Each column as wide as its longest line; the last takes what is left.
     let right = inner.x + inner.width;

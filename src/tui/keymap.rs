@@ -104,15 +104,15 @@ impl Action {
             // Help lines fit the 18 characters of the second column at 80×24.
             ("reference".into(), Self::Reference, "next ref; base run"),
             ("current".into(), Self::Current, "next current"),
-            ("export".into(), Self::Export, "export report/table"),
-            ("tag".into(), Self::Tag, "tag runs (-t: remove)"),
+            ("export".into(), Self::Export, "export results"),
+            ("tag".into(), Self::Tag, "tag runs"),
             ("note".into(), Self::Note, "the run's note"),
             ("rename".into(), Self::Rename, "name the run"),
             ("alias".into(), Self::Alias, "set an alias"),
-            ("archive".into(), Self::Archive, "archive / unarchive"),
+            ("archive".into(), Self::Archive, "archive/unarchive"),
             ("delete".into(), Self::Delete, "delete runs"),
-            ("undo".into(), Self::Undo, "undo delete/archive"),
-            ("show_all".into(), Self::ShowAll, "all settings / diffs"),
+            ("undo".into(), Self::Undo, "undo last delete"),
+            ("show_all".into(), Self::ShowAll, "all settings/diffs"),
         ];
         for i in 1..=6u8 {
             v.push((format!("screen_{i}"), Self::Screen(i), "go to screen"));

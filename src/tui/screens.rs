@@ -1,5 +1,6 @@
 //! One file per screen. Only screens that work are listed in the tab bar.
 
+pub mod bundles;
 pub mod data;
 pub mod drift;
 pub mod experiments;
@@ -11,15 +12,17 @@ pub enum Screen {
     Data,
     Train,
     Experiments,
+    Bundles,
     Drift,
 }
 
 impl Screen {
     /// Every screen with its number (the `screen_N` action) and tab name.
-    pub const ALL: [(Screen, u8, &'static str); 4] = [
+    pub const ALL: [(Screen, u8, &'static str); 5] = [
         (Screen::Data, 1, "Data"),
         (Screen::Train, 3, "Train"),
         (Screen::Experiments, 4, "Experiments"),
+        (Screen::Bundles, 5, "Bundles"),
         (Screen::Drift, 6, "Drift"),
     ];
 

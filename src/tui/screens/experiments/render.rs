@@ -361,9 +361,10 @@ impl ExperimentsScreen {
                 t.style("dim"),
             ),
             Span::raw(format!(
-                "  · {}{}",
+                "  · {}{}{}",
                 r.status.name(),
                 if r.archived { ", archived" } else { "" },
+                if r.has_model { " · model stored" } else { "" },
             )),
         ])];
         if let Some(why) = &r.reason {
