@@ -16,6 +16,7 @@
 
 pub mod batches;
 pub mod compute;
+pub mod model;
 pub mod profile;
 pub mod report;
 pub mod spec;

@@ -1060,3 +1060,156 @@ fn the_oci_archive_loads_with_podman_and_serves() {
         &dir,
     );
 }
+
+// ---- drift against a bundle ------------------------------------------------------------
+
+#[test]
+fn drift_against_a_bundle_needs_no_training_data_and_checks_the_model_too() {
+    let (sb, dir) = maintenance_bundle();
+    let d = dir.to_str().unwrap();
+    let run = |current: &str| {
+        let out = sb.run(&[
+            "drift",
+            "--reference",
+            d,
+            "--current",
+            current,
+            "--spec",
+            "drift.toml",
+            "--json",
+        ]);
+        let code = out.status.code();
+        let v: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", text(&out)));
+        (code, v)
+    };
+    let (code, drifted) = run("maintenance_fresh_drift.csv");
+    assert_eq!(code, Some(1));
+    assert_eq!(drifted["report"]["dataset_drift"], true);
+    // The same verdicts as against the raw training file.
+    let raw = sb.run(&[
+        "drift",
+        "--reference",
+        "maintenance_reference.csv",
+        "--current",
+        "maintenance_fresh_drift.csv",
+        "--spec",
+        "drift.toml",
+        "--json",
+    ]);
+    let raw: Value = serde_json::from_slice(&raw.stdout).unwrap();
+    let verdicts = |v: &Value| -> Vec<(String, bool)> {
+        let mut out: Vec<(String, bool)> = v["report"]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap().to_owned(),
+                    c["drifted"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(verdicts(&drifted), verdicts(&raw));
+    // Predictions and metrics on the labelled fresh rows.
+    let model = &drifted["model"];
+    let preds = model["predictions"]["columns"].as_array().unwrap();
+    assert!(preds.iter().any(|c| c["name"] == "prediction"), "{model}");
+    let perf = &model["performance"];
+    assert_eq!(perf["rows"], 3000);
+    let acc = perf["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "accuracy")
+        .unwrap();
+    assert!(
+        acc["fresh"].as_f64().unwrap() > 0.0 && acc["reference"].as_f64().is_some(),
+        "{acc}"
+    );
+    let (code, stable) = run("maintenance_fresh_stable.csv");
+    assert_eq!(code, Some(0), "{stable}");
+    assert_eq!(stable["report"]["dataset_drift"], false);
+    assert!(
+        stable["model"]["predictions"]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["drifted"] == false),
+        "{stable}"
+    );
+}
+
+#[test]
+fn the_prediction_log_is_current_data_for_drift() {
+    let (sb, dir) = maintenance_bundle();
+    let logs = sb.path().join("predlog");
+    let server = Server::start(&sb, &dir, &["--log-predictions", logs.to_str().unwrap()]);
+    // Production sees the drifted batch, 500 rows a request.
+    let data = std::fs::read_to_string(sb.file("maintenance_fresh_drift.csv")).unwrap();
+    let mut lines = data.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let m: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("bundle.json")).unwrap()).unwrap();
+    let inputs: Vec<String> = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap().to_owned())
+        .collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    for chunk in rows.chunks(500) {
+        let records: Vec<Value> = chunk
+            .iter()
+            .map(|cells| {
+                let mut o = serde_json::Map::new();
+                for (h, c) in header.iter().zip(cells) {
+                    if inputs.contains(h) {
+                        let v = if c.is_empty() {
+                            Value::Null
+                        } else {
+                            c.parse::<f64>().map_or_else(|_| json!(c), |x| json!(x))
+                        };
+                        o.insert(h.clone(), v);
+                    }
+                }
+                Value::Object(o)
+            })
+            .collect();
+        let (code, v) = post_json(
+            server.addr,
+            "/invocations",
+            &json!({"dataframe_records": records}),
+        );
+        assert_eq!(code, 200, "{v}");
+    }
+    assert!(server.stop().success());
+    let out = sb.run(&[
+        "drift",
+        "--reference",
+        dir.to_str().unwrap(),
+        "--current",
+        logs.to_str().unwrap(),
+        "--spec",
+        "drift.toml",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let batches = v["batches"].as_array().unwrap();
+    assert!(!batches.is_empty());
+    let logged_rows: u64 = batches
+        .iter()
+        .map(|b| b["report"]["current_rows"].as_u64().unwrap())
+        .sum();
+    assert_eq!(logged_rows, 3000);
+    assert_eq!(batches.last().unwrap()["report"]["dataset_drift"], true);
+}

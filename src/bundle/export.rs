@@ -249,6 +249,30 @@ pub fn export(
     let holdout = prep.raw.subset(&rows);
     let scored = model.predict(&holdout)?;
     let predictions_profile = ReferenceProfile::of(&predictions_frame(&model, &scored)?)?;
+    // The model's metrics on those rows, with its labels as served (the
+    // decision threshold applied): what fresh labelled data is compared with.
+    let served_metrics: BTreeMap<&str, f64> = match (&prep.target_data, &scored) {
+        (
+            crate::train::spec::TargetData::Classes { y, classes },
+            Scored::Classes { labels, proba },
+        ) => {
+            let truth: Vec<usize> = rows.iter().map(|&i| y[i]).collect();
+            crate::train::metrics::classification_scores(
+                &truth,
+                labels,
+                proba.as_deref(),
+                classes.len(),
+            )
+        }
+        (crate::train::spec::TargetData::Values(v), Scored::Values(p)) => {
+            let truth: Vec<f64> = rows.iter().map(|&i| v[i]).collect();
+            crate::train::metrics::regression_scores(&truth, p)
+        }
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .filter(|(_, v)| v.is_finite())
+    .collect();
     let sample = sample_rows(frame, SAMPLE_ROWS, run.lineage.seed)?;
     let sample_json = crate::data::json_rows(&sample);
     let feature_names: Vec<&str> = inputs.iter().map(|f| f.name.as_str()).collect();
@@ -387,6 +411,7 @@ pub fn export(
                 "profile": serde_json::from_str::<Value>(&profile.to_json()?).map_err(|e| Error::internal(e.to_string()))?,
                 "predictions": serde_json::from_str::<Value>(&predictions_profile.to_json()?).map_err(|e| Error::internal(e.to_string()))?,
                 "prediction_rows": if prep.split.holdout.is_empty() { "training" } else { "holdout" },
+                "metrics": served_metrics,
                 "sample": sample_json,
             }),
             examples: Examples {
@@ -532,7 +557,10 @@ fn input_fields(
                     InputKind::Number
                 },
                 logical_type: logical,
-                nullable: nullable || nan,
+                // The fitted pipeline imputes missing values, so every input
+                // may be null; `missing_in_training` says whether training saw any.
+                nullable: true,
+                missing_in_training: nullable || nan,
                 categories: c
                     .categories
                     .map(|v| v.into_iter().map(str::to_owned).collect()),
@@ -545,7 +573,7 @@ fn input_fields(
 
 /// The predictions as a one-column frame (plus the second class's
 /// probability for a binary classifier), for their reference profile.
-fn predictions_frame(model: &FittedModel, scored: &Scored) -> Result<DataFrame> {
+pub(crate) fn predictions_frame(model: &FittedModel, scored: &Scored) -> Result<DataFrame> {
     let cols: Vec<Column> = match scored {
         Scored::Classes { labels, proba } => {
             let names: Vec<&str> = labels

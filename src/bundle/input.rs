@@ -72,7 +72,7 @@ impl<'a> Builder<'a> {
             if !f.nullable {
                 return Err(bad(
                     name,
-                    format!("column '{name}': null, but it had no missing values in training"),
+                    format!("column '{name}': null is not allowed here"),
                 ));
             }
             match &mut self.columns[col] {
@@ -606,6 +606,7 @@ mod tests {
                 kind: InputKind::Number,
                 logical_type: "float".into(),
                 nullable: false,
+                missing_in_training: false,
                 categories: None,
                 min: Some(290.0),
                 max: Some(310.0),
@@ -615,6 +616,7 @@ mod tests {
                 kind: InputKind::Category,
                 logical_type: "string".into(),
                 nullable: true,
+                missing_in_training: true,
                 categories: Some(vec!["L".into(), "M".into()]),
                 min: None,
                 max: None,

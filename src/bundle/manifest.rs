@@ -42,8 +42,11 @@ pub struct InputField {
     pub kind: InputKind,
     /// The column's type in the training data (lathe's logical type).
     pub logical_type: String,
-    /// Whether the training data had missing values here (then null is accepted).
+    /// Whether null is accepted (the pipeline imputes it).
     pub nullable: bool,
+    /// Whether the training data had missing values in this column.
+    #[serde(default)]
+    pub missing_in_training: bool,
     /// Categories seen in training.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub categories: Option<Vec<String>>,

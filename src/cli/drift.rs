@@ -133,6 +133,7 @@ pub fn run(cli: &Cli, args: &DriftArgs) -> Result<i32> {
             &c_in.options,
         );
     }
+    let bundle = crate::drift::model::BundleReference::open(&r_in.path)?;
     let reference = load_reference(&r_in.path, &r_in.options, args.save_profile.as_deref())?;
     let current = crate::data::load(&c_in.path, &c_in.options)?;
     for w in &current.warnings {
@@ -144,6 +145,14 @@ pub fn run(cli: &Cli, args: &DriftArgs) -> Result<i32> {
         }
     }
     let rep = drift::compare(&reference, &current.frame, &spec, &CancelToken::new())?;
+    let model_check = bundle
+        .as_ref()
+        .map(|b| b.check(&current.frame, &spec, &CancelToken::new()))
+        .transpose()?;
+    let prediction_drift = model_check
+        .as_ref()
+        .and_then(|c| c.predictions.as_ref())
+        .is_some_and(|p| p.columns.iter().any(|c| c.drifted));
 
     if let Some(path) = &args.html {
         let page = report::html(&rep, &args.reference, &args.current)?;
@@ -161,6 +170,7 @@ pub fn run(cli: &Cli, args: &DriftArgs) -> Result<i32> {
             "reference": args.reference,
             "current": args.current,
             "report": rep,
+            "model": model_check,
         });
         output::emitln(
             &serde_json::to_string_pretty(&doc)
@@ -212,9 +222,16 @@ pub fn run(cli: &Cli, args: &DriftArgs) -> Result<i32> {
         }
         out.push_str(&rep.summary());
         out.push('\n');
+        if let Some(check) = &model_check {
+            out.push_str(&model_text(check));
+        }
         output::emit(&out)?;
     }
-    Ok(if rep.dataset_drift { 1 } else { 0 })
+    Ok(if rep.dataset_drift || prediction_drift {
+        1
+    } else {
+        0
+    })
 }
 
 /// `--current DIR`: every batch file of the folder against the reference.
@@ -301,15 +318,70 @@ fn over_time(
     })
 }
 
-/// The reference as a frame: read from a data file, or rebuilt from a
-/// reference profile (`--save-profile` makes one). Optionally save its profile.
+/// The prediction drift and the fresh metrics, as text.
+fn model_text(check: &crate::drift::model::ModelCheck) -> String {
+    let mut out = String::new();
+    if let Some(p) = &check.predictions {
+        out.push_str("\npredictions (fresh rows scored by the bundle's model, against its hold-out predictions):\n");
+        for c in &p.columns {
+            out.push_str(&format!(
+                "  {:<24} {:<15} {:.4}  {}\n",
+                c.name,
+                c.test.name(),
+                c.score,
+                if c.drifted { "DRIFT" } else { "ok" }
+            ));
+        }
+    }
+    if let Some(perf) = &check.performance {
+        out.push_str(&format!(
+            "\nthe model on {} labelled fresh rows ('{}'; {} skipped), against training ({}):\n",
+            perf.rows, perf.target, perf.skipped, perf.reference_from
+        ));
+        let rows: Vec<Vec<String>> = perf
+            .metrics
+            .iter()
+            .map(|m| {
+                vec![
+                    m.metric.clone(),
+                    format!("{:.4}", m.fresh),
+                    m.reference
+                        .map(|r| format!("{r:.4}"))
+                        .unwrap_or_else(|| "—".into()),
+                    m.reference
+                        .map(|r| format!("{:+.4}", m.fresh - r))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect();
+        out.push_str(&output::table(
+            &["metric", "fresh", "training", "change"],
+            &rows,
+            &[false, true, true, true],
+        ));
+    }
+    for n in &check.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    out
+}
+
+/// The reference as a frame: read from a data file, rebuilt from a
+/// reference profile (`--save-profile` makes one), or from a bundle's.
+/// Optionally save its profile.
 fn load_reference(
     path: &std::path::Path,
     opts: &crate::data::LoadOptions,
     save: Option<&std::path::Path>,
 ) -> Result<polars::prelude::DataFrame> {
     use crate::drift::profile::ReferenceProfile;
-    let (frame, profile) = match ReferenceProfile::read(path)? {
+    let from_bundle = crate::drift::model::BundleReference::open(path)?.map(|b| b.profile);
+    let profile = match from_bundle {
+        Some(p) => Some(p),
+        None if path.is_dir() => None,
+        None => ReferenceProfile::read(path)?,
+    };
+    let (frame, profile) = match profile {
         Some(p) => (p.to_frame()?, Some(p)),
         None => {
             let loaded = crate::data::load(path, opts)?;
