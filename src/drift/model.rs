@@ -27,6 +27,9 @@ use crate::train::matrix::{category_column, numeric_column};
 use crate::train::metrics;
 use crate::train::model::Scored;
 
+/// A metric's value at training, by name.
+type Lookup<'a> = Box<dyn Fn(&str) -> Option<f64> + 'a>;
+
 /// A bundle used as the reference.
 pub struct BundleReference {
     pub bundle: Bundle,
@@ -151,21 +154,20 @@ impl BundleReference {
         // as served; bundles without them fall back to the run's numbers.
         let served = m.reference["metrics"].as_object().filter(|o| !o.is_empty());
         let rows_from = m.reference["prediction_rows"].as_str().unwrap_or("holdout");
-        let (reference, from): (Box<dyn Fn(&str) -> Option<f64>>, String) =
-            match (served, &m.holdout_metrics) {
-                (Some(o), _) => (
-                    Box::new(move |k: &str| o.get(k).and_then(serde_json::Value::as_f64)),
-                    format!("{rows_from} rows, labels as served"),
-                ),
-                (None, Some(h)) => (
-                    Box::new(move |k: &str| h.get(k).copied()),
-                    "holdout".to_owned(),
-                ),
-                (None, None) => (
-                    Box::new(move |k: &str| m.metrics.get(k).map(|v| v.mean)),
-                    "cross-validation".to_owned(),
-                ),
-            };
+        let (reference, from): (Lookup, String) = match (served, &m.holdout_metrics) {
+            (Some(o), _) => (
+                Box::new(move |k: &str| o.get(k).and_then(serde_json::Value::as_f64)),
+                format!("{rows_from} rows, labels as served"),
+            ),
+            (None, Some(h)) => (
+                Box::new(move |k: &str| h.get(k).copied()),
+                "holdout".to_owned(),
+            ),
+            (None, None) => (
+                Box::new(move |k: &str| m.metrics.get(k).map(|v| v.mean)),
+                "cross-validation".to_owned(),
+            ),
+        };
         let pairs = |scores: Vec<(&'static str, f64)>| -> Vec<MetricPair> {
             scores
                 .into_iter()
