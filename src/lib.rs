@@ -9,24 +9,29 @@
 //! ```text
 //!   front-ends      cli ─────────┐        tui (feature "tui")
 //!                                ▼           ▼
-//!   steps           data · train · experiments (run store) · drift
-//!                   (label, bundle, serve, pipeline: later)
+//!   steps           data · train · experiments (run store) · bundle · serve · drift
+//!                   (label, pipeline: later)
 //!                                ▼
 //!   foundation      project · config · jobs · error
 //! ```
 //!
 //! Dependencies point down only: a step never imports a front-end, and the
-//! foundation never imports a step. `cargo clippy --lib --no-default-features`
-//! builds the core without ratatui/crossterm, so the compiler proves the rule.
+//! foundation never imports a step. Features keep the layers honest:
+//! `core` (polars, training, the CLI) and `tui` on top of it; `serve` alone
+//! builds what `lathe-serve` needs — the model, the pipeline, the bundle
+//! reader and the HTTP server — without polars or the TUI, and
+//! `--no-default-features --features core` builds the core without
+//! ratatui/crossterm, so the compiler proves the rule.
 //!
 //! Every workflow step has the same name in three places:
 //!
 //! | step | core          | CLI                                   | TUI screen |
 //! |------|---------------|---------------------------------------|------------|
-//! | data | [`data`]      | `lathe data profile/head/validate`    | Data       |
+//! | data | `data`        | `lathe data profile/head/validate`    | Data       |
 //! | train | [`train`]    | `lathe train`                         | Train      |
-//! | experiments | [`experiments`] | (runs written by `lathe train`) | —     |
-//! | drift | [`drift`]    | `lathe drift`                         | Drift      |
+//! | experiments | `experiments` | `lathe runs …`                  | Experiments |
+//! | bundle | [`bundle`], `serve` | `lathe bundle …`, `lathe predict`, `lathe serve` | Bundles |
+//! | drift | `drift`      | `lathe drift`                         | Drift      |
 
 pub mod bundle;
 #[cfg(feature = "core")]
