@@ -798,12 +798,12 @@ fn train_offers_to_drop_rows_without_a_target_and_trains_on_yes() {
     assert_eq!(h.runs_on_disk(), 1);
     // The runs were trained on the 40 labelled rows.
     let runs = root.join(".lathe/runs");
+    // The run folder (the store also keeps its index file there).
     let run = std::fs::read_dir(&runs)
         .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap();
     let rec: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
     assert_eq!(rec["lineage"]["rows"], 40);
