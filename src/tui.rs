@@ -11,6 +11,7 @@ pub mod help;
 pub mod keymap;
 pub mod picker;
 pub mod screens;
+pub mod text;
 pub mod theme;
 
 use std::io::Write;

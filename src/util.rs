@@ -79,6 +79,21 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// The range of the finite `values` widened by `share` of its width on each
+/// side (at least `min_pad`), for a chart axis; (0, 1) when there are none.
+pub fn padded_range(values: impl Iterator<Item = f64>, share: f64, min_pad: f64) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * share).max(min_pad);
+    (lo - pad, hi + pad)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -161,18 +161,9 @@ fn err<E: std::error::Error + Send + Sync>(e: &DrawingAreaErrorKind<E>) -> Error
     Error::internal(format!("cannot draw the chart: {e}"))
 }
 
-/// y range with a margin, never empty.
+/// An axis range with an 8 % margin, never empty.
 fn y_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in values.filter(|v| v.is_finite()) {
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    if !lo.is_finite() {
-        return (0.0, 1.0);
-    }
-    let pad = ((hi - lo) * 0.08).max(1e-3);
-    (lo - pad, hi + pad)
+    crate::util::padded_range(values, 0.08, 1e-3)
 }
 
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Result<()> {

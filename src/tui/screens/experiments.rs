@@ -19,7 +19,9 @@ use std::cell::Cell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
+
+use crate::tui::text::Typed;
 
 use crate::error::{Error, Result};
 use crate::experiments::compare::{Comparison, DEFAULT_ALPHA};
@@ -291,18 +293,14 @@ impl ExperimentsScreen {
         let Some((kind, text)) = &mut self.input else {
             return Reply::Nothing;
         };
-        match key.code {
-            KeyCode::Esc => self.input = None,
-            KeyCode::Backspace => {
-                text.pop();
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
-            KeyCode::Enter => {
+        match crate::tui::text::edit(text, &key) {
+            Typed::Cancel => self.input = None,
+            Typed::Editing => {}
+            Typed::Submit => {
                 let (kind, text) = (*kind, text.clone());
                 self.input = None;
                 return self.submit(kind, &text).into();
             }
-            _ => {}
         }
         Reply::Nothing
     }

@@ -1,6 +1,8 @@
 //! Text fields of the Data screen: search, jump to a row, a column's type.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
+
+use crate::tui::text::Typed;
 
 use super::{DataScreen, InputKind};
 use crate::data::LogicalType;
@@ -11,13 +13,10 @@ impl DataScreen {
         let Some((kind, text)) = &mut self.input else {
             return;
         };
-        match key.code {
-            KeyCode::Esc => self.input = None,
-            KeyCode::Backspace => {
-                text.pop();
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
-            KeyCode::Enter => {
+        match crate::tui::text::edit(text, &key) {
+            Typed::Cancel => self.input = None,
+            Typed::Editing => {}
+            Typed::Submit => {
                 let (kind, text) = (*kind, text.clone());
                 self.input = None;
                 match kind {
@@ -36,7 +35,6 @@ impl DataScreen {
                     InputKind::Type => self.set_type(&text),
                 }
             }
-            _ => {}
         }
     }
 

@@ -459,14 +459,5 @@ impl CompareView {
 
 /// A range around the values with a small margin, never empty.
 fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in values.filter(|v| v.is_finite()) {
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    if !lo.is_finite() {
-        return (0.0, 1.0);
-    }
-    let pad = ((hi - lo) * 0.05).max(1e-6);
-    (lo - pad, hi + pad)
+    crate::util::padded_range(values, 0.05, 1e-6)
 }
