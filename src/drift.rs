@@ -19,6 +19,7 @@ pub mod compute;
 pub mod model;
 pub mod profile;
 pub mod report;
+pub mod source;
 pub mod spec;
 pub mod stats;
 

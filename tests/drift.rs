@@ -399,3 +399,70 @@ fn a_reference_profile_gives_the_same_verdicts_as_the_rows() {
         "{profile} bytes of profile for {data} bytes of data"
     );
 }
+
+#[test]
+fn a_big_parquet_current_file_is_read_column_by_column_with_the_same_report() {
+    use polars::prelude::*;
+    let sb = Sandbox::sample();
+    // The drifted batch as Parquet.
+    let csv = sb.file("maintenance_fresh_drift.csv");
+    let mut df = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(csv))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let pq = sb.file("fresh.parquet");
+    ParquetWriter::new(std::fs::File::create(&pq).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let args = [
+        "drift",
+        "--reference",
+        "maintenance_reference.csv",
+        "--current",
+        "fresh.parquet",
+        "--spec",
+        "drift.toml",
+        "--json",
+    ];
+    let run = |stream_rows: &str| {
+        let out = sb
+            .lathe()
+            .env("LATHE_DRIFT_STREAM_ROWS", stream_rows)
+            .args(args)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+        let streamed = String::from_utf8_lossy(&out.stderr).contains("read column by column");
+        (out.status.code(), v, streamed)
+    };
+    // Threshold 1 row: streamed; a huge threshold: loaded whole.
+    let (code_s, streamed, was_streamed) = run("1");
+    let (code_w, whole, was_whole_streamed) = run("1000000000");
+    assert!(was_streamed && !was_whole_streamed);
+    assert_eq!(code_s, Some(1));
+    assert_eq!(code_s, code_w);
+    let cols = |v: &Value| -> Vec<(String, String, f64, bool)> {
+        v["report"]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap().to_owned(),
+                    c["test"].as_str().unwrap().to_owned(),
+                    c["score"].as_f64().unwrap(),
+                    c["drifted"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(cols(&streamed), cols(&whole));
+    assert_eq!(streamed["report"]["current_rows"], 3000);
+    assert_eq!(
+        streamed["report"]["missing_in_current"],
+        whole["report"]["missing_in_current"]
+    );
+}

@@ -135,20 +135,54 @@ pub fn run(cli: &Cli, args: &DriftArgs) -> Result<i32> {
     }
     let bundle = crate::drift::model::BundleReference::open(&r_in.path)?;
     let reference = load_reference(&r_in.path, &r_in.options, args.save_profile.as_deref())?;
-    let current = crate::data::load(&c_in.path, &c_in.options)?;
-    for w in &current.warnings {
-        eprintln!("warning: {}: {w}", c_in.path.display());
+    if reference.height() == 0 {
+        return Err(Error::input("the file has no rows to compare").at(&r_in.path));
     }
-    for (frame, path) in [(&reference, &r_in.path), (&current.frame, &c_in.path)] {
-        if frame.height() == 0 {
-            return Err(Error::input("the file has no rows to compare").at(path));
+    // A big Parquet/IPC current file is read one column at a time.
+    let stream_rows = std::env::var("LATHE_DRIFT_STREAM_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(crate::drift::source::STREAM_ROWS);
+    let streamed = crate::drift::source::ColumnFile::open(&c_in.path, stream_rows)?;
+    let current = match &streamed {
+        Some(f) => {
+            use crate::drift::compute::Columns;
+            eprintln!(
+                "{}: {} rows, read column by column",
+                c_in.path.display(),
+                f.height()
+            );
+            None
         }
-    }
-    let rep = drift::compare(&reference, &current.frame, &spec, &CancelToken::new())?;
-    let model_check = bundle
-        .as_ref()
-        .map(|b| b.check(&current.frame, &spec, &CancelToken::new()))
-        .transpose()?;
+        None => {
+            let c = crate::data::load(&c_in.path, &c_in.options)?;
+            for w in &c.warnings {
+                eprintln!("warning: {}: {w}", c_in.path.display());
+            }
+            if c.frame.height() == 0 {
+                return Err(Error::input("the file has no rows to compare").at(&c_in.path));
+            }
+            Some(c.frame)
+        }
+    };
+    let cancel = CancelToken::new();
+    let rep = match (&streamed, &current) {
+        (Some(file), _) => drift::compute::compare_columns(&reference, file, &spec, &cancel)?,
+        (None, Some(frame)) => drift::compare(&reference, frame, &spec, &cancel)?,
+        (None, None) => return Err(Error::internal("no current data")),
+    };
+    let model_check = match (&bundle, &current) {
+        (Some(b), Some(frame)) => Some(b.check(frame, &spec, &cancel)?),
+        (Some(_), None) => Some(crate::drift::model::ModelCheck {
+            predictions: None,
+            performance: None,
+            notes: vec![format!(
+                "the current file has {} rows and was read column by column; scoring it for prediction drift and metrics needs its rows in memory, so that part is skipped",
+                rep.current_rows
+            )],
+        }),
+        (None, _) => None,
+    };
     let prediction_drift = model_check
         .as_ref()
         .and_then(|c| c.predictions.as_ref())

@@ -8,7 +8,9 @@
 
 use std::collections::HashMap;
 
-use polars::prelude::DataFrame;
+use std::borrow::Cow;
+
+use polars::prelude::{DataFrame, DataType};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -128,6 +130,16 @@ enum Side {
     },
 }
 
+impl Side {
+    /// No value at all (every row null).
+    fn is_empty(&self) -> bool {
+        match self {
+            Side::Numeric { sorted, dropped } => sorted.is_empty() && *dropped > 0,
+            Side::Categories { counts, dropped } => counts.is_empty() && *dropped > 0,
+        }
+    }
+}
+
 /// A numeric column's finite values, sorted, and how many were dropped (null, NaN, ±inf).
 pub(crate) fn sorted_finite(df: &DataFrame, name: &str) -> Result<(Vec<f64>, usize)> {
     let mut sorted = numeric_column(df, name)?;
@@ -181,10 +193,62 @@ fn kind_of(t: LogicalType) -> Option<ColumnKind> {
     }
 }
 
+/// Where drift reads columns from: a frame in memory, or a file read one
+/// column at a time ([`crate::drift::source::ColumnFile`]), so a current file
+/// of tens of millions of rows never sits in memory whole.
+pub trait Columns: Sync {
+    fn names(&self) -> Vec<String>;
+    fn height(&self) -> usize;
+    fn dtype(&self, name: &str) -> Result<DataType>;
+    /// Whether the column has no values at all; None when finding out means
+    /// reading it (then the column's job checks).
+    fn all_null(&self, name: &str) -> Option<bool>;
+    /// A frame holding column `name` (a file source reads it now).
+    fn frame_of(&self, name: &str) -> Result<Cow<'_, DataFrame>>;
+}
+
+impl Columns for DataFrame {
+    fn names(&self) -> Vec<String> {
+        self.get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    fn height(&self) -> usize {
+        DataFrame::height(self)
+    }
+
+    fn dtype(&self, name: &str) -> Result<DataType> {
+        self.column(name)
+            .map(|c| c.dtype().clone())
+            .map_err(|e| Error::internal(e.to_string()))
+    }
+
+    fn all_null(&self, name: &str) -> Option<bool> {
+        self.column(name).ok().map(|c| c.null_count() == c.len())
+    }
+
+    fn frame_of(&self, _name: &str) -> Result<Cow<'_, DataFrame>> {
+        Ok(Cow::Borrowed(self))
+    }
+}
+
 /// Compare `current` with `reference` column by column.
 pub fn compare(
     reference: &DataFrame,
     current: &DataFrame,
+    spec: &DriftSpec,
+    cancel: &CancelToken,
+) -> Result<DriftReport> {
+    compare_columns(reference, current, spec, cancel)
+}
+
+/// [`compare`] over any column source: each column's job reads its column
+/// (from a file, one at a time per thread) and drops it when done.
+pub fn compare_columns(
+    reference: &dyn Columns,
+    current: &dyn Columns,
     spec: &DriftSpec,
     cancel: &CancelToken,
 ) -> Result<DriftReport> {
@@ -195,16 +259,8 @@ pub fn compare(
     if reference.height() == 0 {
         return Err(Error::input("the reference data has no rows"));
     }
-    let ref_names: Vec<String> = reference
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let cur_names: Vec<String> = current
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let ref_names: Vec<String> = reference.names();
+    let cur_names: Vec<String> = current.names();
     for name in spec.columns.iter().chain(spec.per_column.keys()) {
         if !ref_names.contains(name) {
             return Err(
@@ -233,21 +289,11 @@ pub fn compare(
     let mut jobs = Vec::new();
     for name in wanted {
         let over = spec.per_column.get(name).cloned().unwrap_or_default();
-        let rt = reference
-            .column(name)
-            .map(|c| LogicalType::of(c.dtype()))
-            .map_err(|e| Error::internal(e.to_string()))?;
-        let ct = current
-            .column(name)
-            .map(|c| LogicalType::of(c.dtype()))
-            .map_err(|e| Error::internal(e.to_string()))?;
+        let rt = LogicalType::of(&reference.dtype(name)?);
+        let ct = LogicalType::of(&current.dtype(name)?);
         // A side with no values at all says nothing about its type (polars reads
         // an empty CSV column as text): report it as empty, not as a type change.
-        let all_null = |df: &DataFrame| {
-            df.column(name)
-                .map(|c| c.null_count() == c.len())
-                .unwrap_or(false)
-        };
+        let all_null = |t: &dyn Columns| t.all_null(name).unwrap_or(false);
         if all_null(reference) {
             skipped.push((
                 name.clone(),
@@ -288,8 +334,19 @@ pub fn compare(
         .par_iter()
         .map(|(name, kind, over)| {
             cancel.check()?;
-            let r = read_side(reference, name, *kind)?;
-            let c = read_side(current, name, *kind)?;
+            let r = read_side(&*reference.frame_of(name)?, name, *kind)?;
+            let c = read_side(&*current.frame_of(name)?, name, *kind)?;
+            for (side, t, which) in [
+                (&r, reference, "the reference"),
+                (&c, current, "the current data"),
+            ] {
+                if t.all_null(name).is_none() && side.is_empty() {
+                    return Ok(Err((
+                        name.clone(),
+                        format!("it has no values in {which} (all null)"),
+                    )));
+                }
+            }
             Ok(column(name, *kind, &r, &c, spec, over))
         })
         .collect();
