@@ -39,6 +39,7 @@ REPS=${REPS:-3}
 WRK_THREADS=${WRK_THREADS:-2} WRK_CONNS=${WRK_CONNS:-16} WRK_DURATION=${WRK_DURATION:-20}
 WRK_WARMUP=${WRK_WARMUP:-3} WRK_TIMEOUT=${WRK_TIMEOUT:-2s}
 LOAD_MAX=${LOAD_MAX:-0.8} LOAD_WAIT=${LOAD_WAIT:-600}
+export WRK_THREADS WRK_CONNS WRK_DURATION WRK_WARMUP WRK_TIMEOUT
 BUILD=${BUILD:-1} KEEP=${KEEP:-0}
 if [ -z "${IMAGE:-}" ]; then if command -v podman >/dev/null; then IMAGE=1; else IMAGE=0; fi; fi
 NAME=maint-logreg
@@ -268,6 +269,7 @@ fi
 import glob, json, os, statistics, sys, time
 out, peer, reps = sys.argv[1], sys.argv[2], int(sys.argv[3])
 med = statistics.median
+x = lambda r: f"{r:.0f}x" if r >= 10 else f"{r:.1f}x"
 kb = lambda p: int(open(os.path.join(out, p)).read().split()[0])
 
 def wrk(ep):
@@ -358,14 +360,17 @@ for k, d in peers.items():
                  d["server_idle_rss_tree_mb"], None, d.get("loadavg_1m_before_load")))
 print()
 print(f"Serving: wrk -t{res['load']['threads']} -c{res['load']['connections']} -d{res['load']['duration_s']}s "
-      f"--timeout 2s --latency, {reps} runs after a {res['load']['warmup_s']} s warm-up, medians; "
+      f"--timeout {os.environ.get('WRK_TIMEOUT', '2s')} --latency, {reps} runs after a {res['load']['warmup_s']} s warm-up, medians; "
       f"single held-out row (peer-bench's), loopback")
 print(f"{'server / endpoint':<58} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
-      f"{'RSS before→after MiB':>21} {'peak MiB':>8} {'load1':>5}")
+      f"{'RSS before→after MiB':>21} {'peak MiB':>8} {'load1':>5} {'other%':>6}")
+for ep in serve:
+    serve[ep]["other_cpu_pct_of_2_cores"] = med(r["other_cpu_pct_of_2_cores"] for r in serve[ep]["runs"])
 for name, d, peak, before, after, l in rows:
     ba = f"{before:.1f}→{after:.1f}" if after is not None else f"{before:.0f} (idle)"
+    o = d.get("other_cpu_pct_of_2_cores")
     print(f"{name:<58} {d['req_per_s']:>9,.0f} {d['p50_ms']:>7.2f} {d['p99_ms']:>7.2f} {d['errors_total']:>6} "
-          f"{ba:>21} {peak:>8.1f} {('%.2f' % l) if l is not None else '?':>5}")
+          f"{ba:>21} {peak:>8.1f} {('%.2f' % l) if l is not None else '?':>5} {('%.0f' % o) if o is not None else '?':>6}")
 print(f"lathe-serve: idle RSS {srv['idle_rss_mb']:.1f} MiB, after both endpoints {srv['rss_end_mb']:.1f} MiB, "
       f"peak (VmHWM) {srv['peak_rss_mb']:.1f} MiB, {srv['threads']} threads; CPU per request "
       f"{serve['v2']['server_cpu_ms_per_request']:.3f} ms (v2) / {serve['invocations']['server_cpu_ms_per_request']:.3f} ms "
@@ -374,9 +379,13 @@ print(f"lathe-serve: idle RSS {srv['idle_rss_mb']:.1f} MiB, after both endpoints
 for ep, peer_key in (("invocations", "serve_mlflow"), ("v2", "serve_mlserver")):
     if peer_key in peers:
         d, me = peers[peer_key], serve[ep]
-        print(f"  vs {label[peer_key].split('  ')[0]:<20}: {me['req_per_s'] / d['req_per_s']:.0f}x req/s, "
-              f"p99 {d['p99_ms'] / me['p99_ms']:.0f}x lower, peak memory {d['server_peak_rss_tree_mb'] / srv['peak_rss_mb']:.0f}x lower")
+        print(f"  lathe {ep} vs {label[peer_key].split('  ')[0]:<20}: {x(me['req_per_s'] / d['req_per_s'])} the req/s, "
+              f"p99 {x(d['p99_ms'] / me['p99_ms'])} lower, peak memory {x(d['server_peak_rss_tree_mb'] / srv['peak_rss_mb'])} lower")
 goal = lambda ok: "ok" if ok else "MISSED"
+want = json.load(open(os.path.join(peer, "serve", "model_info.json")))["expected_prediction"]
+got = {"v2": serve["v2"]["answer"]["outputs"][0]["data"][0], "invocations": serve["invocations"]["answer"]["predictions"][0]}
+print(f"  answers for the held-out row: v2 {got['v2']!r}, invocations {got['invocations']!r} "
+      f"(the peers' model: {want!r})" + ("" if all(str(g) == str(want) for g in got.values()) else "  DIFFERENT"))
 for ep in serve:
     print(f"  goal {ep}: >= 20,000 req/s {goal(serve[ep]['req_per_s'] >= 20000)}, p99 < 5 ms {goal(serve[ep]['p99_ms'] < 5)}")
 print()
@@ -389,6 +398,11 @@ print(f"  scikit-learn (timed section)       {pp['median_s']:7.2f} s   peak RSS 
       f"load1 {pp['loadavg_1m_before']:.2f}   accuracy {pp['accuracy_1m']:.4f}")
 print(f"    = read_csv {pp['read_csv_median_s']:.2f} + encode {pp['encode_median_s']:.2f} + predict "
       f"{pp['predict_median_s']:.2f} + to_csv {pp['to_csv_median_s']:.2f} s")
+if os.path.exists(pb):
+    b = json.load(open(pb))
+    print(f"  (peer-bench batch_predict_sklearn, predict only: read_csv {b['read_csv_median_s']:.2f} + encode "
+          f"{b['encode_median_s']:.2f} + predict {b['median_s']:.2f} s, no write; "
+          f"{(time.time() - os.path.getmtime(pb)) / 60:.0f} min ago)")
 print(f"  lathe / scikit-learn: time {lathe_pred['median_s'] / pp['median_s']:.2f}x, peak memory "
       f"{lathe_pred['peak_rss_mb'] / pp['process']['peak_rss_mb']:.2f}x  "
       f"({goal(lathe_pred['median_s'] <= pp['median_s'])}: no slower)")
