@@ -205,6 +205,10 @@ pub trait Columns: Sync {
     fn all_null(&self, name: &str) -> Option<bool>;
     /// A frame holding column `name` (a file source reads it now).
     fn frame_of(&self, name: &str) -> Result<Cow<'_, DataFrame>>;
+    /// Reading a column costs a read of the file (so columns are read a few at a time).
+    fn reads_on_demand(&self) -> bool {
+        false
+    }
 }
 
 impl Columns for DataFrame {
@@ -330,26 +334,52 @@ pub fn compare_columns(
         jobs.push((name.clone(), kind, over));
     }
 
-    let results: Vec<Result<std::result::Result<ColumnDrift, (String, String)>>> = jobs
-        .par_iter()
-        .map(|(name, kind, over)| {
-            cancel.check()?;
-            let r = read_side(&*reference.frame_of(name)?, name, *kind)?;
-            let c = read_side(&*current.frame_of(name)?, name, *kind)?;
-            for (side, t, which) in [
-                (&r, reference, "the reference"),
-                (&c, current, "the current data"),
-            ] {
-                if t.all_null(name).is_none() && side.is_empty() {
-                    return Ok(Err((
-                        name.clone(),
-                        format!("it has no values in {which} (all null)"),
-                    )));
-                }
+    type Outcome = Result<std::result::Result<ColumnDrift, (String, String)>>;
+    let run_job = |(name, kind, over): &(String, ColumnKind, ColumnSpec), r: Side, c: Side| {
+        for (side, t, which) in [
+            (&r, reference, "the reference"),
+            (&c, current, "the current data"),
+        ] {
+            if t.all_null(name).is_none() && side.is_empty() {
+                return Err((
+                    name.clone(),
+                    format!("it has no values in {which} (all null)"),
+                ));
             }
-            Ok(column(name, *kind, &r, &c, spec, over))
-        })
-        .collect();
+        }
+        column(name, *kind, &r, &c, spec, over)
+    };
+    let results: Vec<Outcome> = if reference.reads_on_demand() || current.reads_on_demand() {
+        // Read a few columns (one per thread) on this thread, then test them in
+        // parallel: reading inside the parallel jobs would let a waiting worker
+        // start the next job's read, and every column would end up in memory.
+        let mut out = Vec::with_capacity(jobs.len());
+        for chunk in jobs.chunks(rayon::current_num_threads().max(1)) {
+            cancel.check()?;
+            let mut sides = Vec::with_capacity(chunk.len());
+            for (name, kind, _) in chunk {
+                let r = read_side(&*reference.frame_of(name)?, name, *kind)?;
+                let c = read_side(&*current.frame_of(name)?, name, *kind)?;
+                sides.push((r, c));
+            }
+            let done: Vec<Outcome> = chunk
+                .par_iter()
+                .zip(sides.into_par_iter())
+                .map(|(job, (r, c))| Ok(run_job(job, r, c)))
+                .collect();
+            out.extend(done);
+        }
+        out
+    } else {
+        jobs.par_iter()
+            .map(|job| {
+                cancel.check()?;
+                let r = read_side(&*reference.frame_of(&job.0)?, &job.0, job.1)?;
+                let c = read_side(&*current.frame_of(&job.0)?, &job.0, job.1)?;
+                Ok(run_job(job, r, c))
+            })
+            .collect()
+    };
     let mut columns = Vec::new();
     for r in results {
         match r? {

@@ -89,6 +89,10 @@ impl Columns for ColumnFile {
         None
     }
 
+    fn reads_on_demand(&self) -> bool {
+        true
+    }
+
     fn frame_of(&self, name: &str) -> Result<Cow<'_, DataFrame>> {
         scan(&self.path, self.format)?
             .select([col(name)])
