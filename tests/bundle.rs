@@ -21,7 +21,7 @@ use crate::common::{self, Sandbox, root};
 const CANCER: &str = "breast_cancer.csv";
 
 /// The static server binary (built once per test process when not given).
-fn server_binary() -> PathBuf {
+pub(crate) fn server_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         if let Some(p) = std::env::var_os("LATHE_SERVER_BINARY") {

@@ -1259,3 +1259,64 @@ fn experiments_show_a_damaged_run_folder_and_keep_going() {
     assert!(s.contains("1 damaged"), "{s}");
     assert!(s.contains("damaged"), "{s}");
 }
+
+// ---- The Bundles screen ----
+
+#[test]
+fn bundles_screen_lists_a_verified_bundle_and_explains_an_export_it_cannot_do() {
+    let mut h = Harness::new(100, 30);
+    h.alt('5');
+    assert_eq!(h.app.screen, Screen::Bundles);
+    let s = h.screen();
+    assert!(s.contains("No bundles yet"), "{s}");
+    // E with no run selected and no champion: a dialog that says what to do.
+    h.press("E");
+    let d = h.app.dialog.as_ref().expect("a dialog");
+    assert!(d.body.contains("champion"), "{}", d.body);
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    // A bundle exported with the CLI shows up, verified.
+    let root = h.project_root();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(crate::common::bin_path())
+            .env("LATHE_CONFIG_DIR", root.join(".config-test"))
+            .env("LATHE_DATA_DIR", root.join(".data-test"))
+            .current_dir(&root)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    let out = run(&[
+        "train",
+        "--data",
+        "breast_cancer.csv",
+        "--target",
+        "diagnosis",
+        "--folds",
+        "3",
+        "--algorithms",
+        "gaussian_nb",
+        "--json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = doc["runs"][0]["run_id"].as_str().unwrap().to_owned();
+    let bin = crate::bundle::server_binary();
+    run(&[
+        "bundle",
+        "export",
+        &id,
+        "--server-binary",
+        bin.to_str().unwrap(),
+    ]);
+    h.press("r");
+    let s = h.screen();
+    assert!(s.contains("predictive-maintenance"), "{s}");
+    assert!(s.contains("0.1.0") && s.contains(" ok "), "{s}");
+    assert!(s.contains("gaussian_nb predicting 'diagnosis'"), "{s}");
+    assert!(h.app.bundles.bundles[0].problems.is_empty());
+}
