@@ -107,7 +107,7 @@ impl App {
             train: TrainScreen::new(tx.clone()),
             drift: DriftScreen::new(tx.clone()),
             experiments: ExperimentsScreen::new(),
-            bundles: BundlesScreen::new(),
+            bundles: BundlesScreen::new(tx.clone()),
             screen: Screen::Data,
             picker: None,
             dialog: None,

@@ -4,7 +4,7 @@
 //! the background, with the same core as `lathe bundle export`.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, channel};
+use std::sync::mpsc::{Receiver, Sender, channel};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::experiments::Store;
 use crate::jobs::NoProgress;
 use crate::project::Project;
+use crate::tui::event::Event;
 use crate::tui::keymap::{Action, Keymap};
 use crate::tui::theme::Theme;
 
@@ -31,30 +32,32 @@ pub struct Listed {
     pub problems: Vec<String>,
     /// Written with `--out` elsewhere: where it went.
     pub exported_to: Option<String>,
+    /// Whether the checksums have been checked yet (that runs in the background).
+    pub verified: bool,
 }
 
 pub struct BundlesScreen {
+    /// Wakes the event loop when background work reports.
+    wake: Sender<Event>,
     project: Option<Project>,
     pub bundles: Vec<Listed>,
     pub row: usize,
     pub status: String,
     job: Option<Receiver<Result<Exported>>>,
-}
-
-impl Default for BundlesScreen {
-    fn default() -> Self {
-        Self::new()
-    }
+    /// Verification results as they come: (folder, problems).
+    checks: Option<Receiver<(PathBuf, Vec<String>)>>,
 }
 
 impl BundlesScreen {
-    pub fn new() -> Self {
+    pub fn new(wake: Sender<Event>) -> Self {
         Self {
+            wake,
             project: None,
             bundles: Vec::new(),
             row: 0,
             status: String::new(),
             job: None,
+            checks: None,
         }
     }
 
@@ -67,10 +70,12 @@ impl BundlesScreen {
     }
 
     pub fn busy(&self) -> bool {
-        self.job.is_some()
+        self.job.is_some() || self.checks.is_some()
     }
 
-    /// Read and verify every bundle of the project, newest version first per name.
+    /// List every bundle of the project (newest version first per name) from
+    /// its manifest, and verify them in the background: hashing every file
+    /// of many bundles must not hold up the keys.
     pub fn reload(&mut self) {
         let Some(p) = &self.project else { return };
         let root = p.state_dir().join(BUNDLES_DIR);
@@ -82,8 +87,37 @@ impl BundlesScreen {
                 out.push(listed(&v));
             }
         }
+        let to_check: Vec<PathBuf> = out
+            .iter()
+            .filter(|b| !b.verified)
+            .map(|b| b.dir.clone())
+            .collect();
         self.bundles = out;
         self.row = self.row.min(self.bundles.len().saturating_sub(1));
+        self.checks = None;
+        if !to_check.is_empty() {
+            let (tx, rx) = channel();
+            let wake = self.wake.clone();
+            std::thread::spawn(move || {
+                for dir in to_check {
+                    let problems = match verify(&dir, None) {
+                        Ok(r) => r
+                            .problems
+                            .iter()
+                            .map(|p| format!("{}: {}", p.what, p.why))
+                            .collect(),
+                        Err(e) => vec![e.message.clone()],
+                    };
+                    if tx.send((dir, problems)).is_err() {
+                        break;
+                    }
+                    let _ = wake.send(Event::Tick);
+                }
+                drop(tx);
+                let _ = wake.send(Event::Tick);
+            });
+            self.checks = Some(rx);
+        }
     }
 
     /// Export `run` (a run name: id, prefix or @alias) in the background.
@@ -121,8 +155,25 @@ impl BundlesScreen {
         Ok(())
     }
 
-    /// Collect a finished export; an error to show.
+    /// Collect verification results and a finished export; an error to show.
     pub fn poll(&mut self) -> Option<Error> {
+        if let Some(rx) = &self.checks {
+            loop {
+                match rx.try_recv() {
+                    Ok((dir, problems)) => {
+                        if let Some(b) = self.bundles.iter_mut().find(|b| b.dir == dir) {
+                            b.problems = problems;
+                            b.verified = true;
+                        }
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                        self.checks = None;
+                        break;
+                    }
+                }
+            }
+        }
         let r = self.job.as_ref()?.try_recv().ok()?;
         self.job = None;
         match r {
@@ -229,6 +280,8 @@ impl BundlesScreen {
                 };
                 let verified = if b.exported_to.is_some() {
                     "elsewhere"
+                } else if !b.verified {
+                    "checking…"
                 } else if b.problems.is_empty() {
                     "ok"
                 } else {
@@ -368,30 +421,21 @@ fn listed(dir: &Path) -> Listed {
     let exported_to = std::fs::read_to_string(dir.join("exported-to.txt"))
         .ok()
         .map(|s| s.trim().to_owned());
-    if exported_to.is_some() {
-        return Listed {
+    match read_manifest(dir) {
+        Ok((m, _)) => Listed {
             dir: dir.to_path_buf(),
-            manifest: read_manifest(dir).ok().map(|(m, _)| m),
+            manifest: Some(m),
             problems: Vec::new(),
+            // A record of a bundle written elsewhere has nothing here to check.
+            verified: exported_to.is_some(),
             exported_to,
-        };
-    }
-    match verify(dir, None) {
-        Ok(r) => Listed {
-            dir: dir.to_path_buf(),
-            problems: r
-                .problems
-                .iter()
-                .map(|p| format!("{}: {}", p.what, p.why))
-                .collect(),
-            manifest: Some(r.manifest),
-            exported_to: None,
         },
         Err(e) => Listed {
             dir: dir.to_path_buf(),
             manifest: None,
             problems: vec![e.message.clone()],
-            exported_to: None,
+            exported_to,
+            verified: true,
         },
     }
 }
