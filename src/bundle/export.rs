@@ -536,19 +536,21 @@ fn input_fields(
                 .cloned()
                 .unwrap_or_else(|| LogicalType::of(col.dtype()).name().to_owned());
             let nullable = col.null_count() > 0;
-            let (min, max) = if c.categories.is_none() {
+            // Numbers: the observed range, and whether NaN/inf stood for missing values.
+            let (min, max, nan) = if c.categories.is_none() {
                 let v = crate::train::matrix::numeric_column(frame, c.name)?;
                 let finite = v.iter().copied().filter(|x| x.is_finite());
                 let lo = finite.clone().fold(f64::INFINITY, f64::min);
                 let hi = finite.fold(f64::NEG_INFINITY, f64::max);
-                (lo.is_finite().then_some(lo), hi.is_finite().then_some(hi))
+                let nan = v.iter().any(|x| !x.is_finite());
+                (
+                    lo.is_finite().then_some(lo),
+                    hi.is_finite().then_some(hi),
+                    nan,
+                )
             } else {
-                (None, None)
+                (None, None, false)
             };
-            let nan = c.categories.is_none()
-                && crate::train::matrix::numeric_column(frame, c.name)?
-                    .iter()
-                    .any(|x| !x.is_finite());
             Ok(InputField {
                 name: c.name.to_owned(),
                 kind: if c.categories.is_some() {

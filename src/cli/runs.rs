@@ -659,13 +659,7 @@ pub fn diff_text(cmp: &Comparison, all: bool) -> String {
     let mut out = String::new();
     let n = cmp.labels.len();
     let mut header: Vec<String> = vec!["".into(), "setting".into()];
-    header.extend(cmp.labels.iter().enumerate().map(|(i, l)| {
-        if i == cmp.base {
-            format!("{l} (base)")
-        } else {
-            l.clone()
-        }
-    }));
+    header.extend(header_labels(cmp));
     let hdr: Vec<&str> = header.iter().map(String::as_str).collect();
     let fields: Vec<Vec<String>> = cmp
         .visible_fields(all)
