@@ -8,6 +8,7 @@ pub mod completions;
 pub mod data;
 pub mod drift;
 pub mod init;
+pub mod label;
 pub mod output;
 pub mod runs;
 pub mod train;
@@ -46,6 +47,9 @@ pub enum Command {
     /// Load, profile and validate data files.
     #[command(subcommand)]
     Data(data::DataCommand),
+    /// Label rows: status, bulk set by expression, import, export, undo (the Label screen's core).
+    #[command(subcommand)]
+    Label(label::LabelCommand),
     /// Train and cross-validate models in parallel; every configuration is stored as a run.
     Train(Box<train::TrainArgs>),
     /// The experiments: leaderboard, compare, curate, export, push.
@@ -136,6 +140,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<i32> {
     match command {
         Command::Init(args) => init::run(args),
         Command::Data(cmd) => data::run(cli, cmd),
+        Command::Label(cmd) => label::run(cli, cmd),
         Command::Train(args) => train::run(cli, args),
         Command::Runs(cmd) => runs::run(cli, cmd),
         Command::Bundle(cmd) => bundle::run(cli, cmd),

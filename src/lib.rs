@@ -48,6 +48,8 @@ pub mod experiments;
 #[cfg(feature = "core")]
 pub mod jobs;
 #[cfg(feature = "core")]
+pub mod label;
+#[cfg(feature = "core")]
 pub mod project;
 #[cfg(feature = "core")]
 pub mod sample;

@@ -51,6 +51,31 @@ pub struct ProjectFile {
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<Source>,
+    /// What the label step labels by default (`lathe label …`, the Label screen).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<LabelDefaults>,
+}
+
+/// `[label]`: the dataset labelled by default and its starting settings.
+/// The choices made later (on the Label screen or with `lathe label
+/// --classes`) are kept in `.lathe/labels/<source>.toml`, not written back here.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LabelDefaults {
+    /// The name of the source to label.
+    pub source: String,
+    /// The label column (it may not exist in the file yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// A column whose values identify rows (else rows are keyed by their values).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The classes, in key order (1–9).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<String>,
+    /// `classification` (default) or `regression` (labels typed as numbers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
 }
 
 /// A data file of the project.
@@ -110,6 +135,18 @@ impl Project {
                 );
             }
         }
+        if let Some(l) = &file.label
+            && !file.sources.iter().any(|s| s.name == l.source)
+        {
+            let names: Vec<&str> = file.sources.iter().map(|s| s.name.as_str()).collect();
+            return Err(Error::config(format!(
+                "[label] names source '{}', which lathe.toml does not define",
+                l.source
+            ))
+            .at(&path)
+            .field("label.source")
+            .hint(format!("use one of: {}", names.join(", "))));
+        }
         let project = Self {
             root: root.to_owned(),
             file,
@@ -145,6 +182,7 @@ impl Project {
             name,
             description: None,
             sources: Vec::new(),
+            label: None,
         };
         let body = toml::to_string(&file).map_err(|e| Error::internal(e.to_string()))?;
         let text = format!(

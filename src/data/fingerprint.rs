@@ -187,6 +187,24 @@ fn encode_block(cols: &[Col], start: usize, len: usize) -> (Vec<u8>, Vec<u128>) 
     (out, hashes)
 }
 
+/// Each row's 128-bit XXH3 of its canonical encoding (the fingerprint's
+/// per-row bytes), in file order: the identity of a row's values, used by the
+/// label step's row keys. Independent of chunking and thread count.
+pub fn row_hashes(df: &DataFrame) -> Result<Vec<u128>> {
+    let cols = df
+        .columns()
+        .iter()
+        .map(|c| prepare(c.as_materialized_series()).map(|(_, col)| col))
+        .collect::<Result<Vec<_>>>()?;
+    let rows = df.height();
+    let starts: Vec<usize> = (0..rows).step_by(BLOCK_ROWS).collect();
+    let blocks: Vec<Vec<u128>> = starts
+        .par_iter()
+        .map(|&start| encode_block(&cols, start, BLOCK_ROWS.min(rows - start)).1)
+        .collect();
+    Ok(blocks.concat())
+}
+
 /// Hash every row of `df` into the fingerprint and count duplicate rows.
 pub fn scan(df: &DataFrame, cancel: &CancelToken, progress: &dyn Progress) -> Result<RowScan> {
     let mut hasher = Sha256::new();

@@ -19,6 +19,7 @@ use super::screens::bundles::BundlesScreen;
 use super::screens::data::DataScreen;
 use super::screens::drift::DriftScreen;
 use super::screens::experiments::{self, ExperimentsScreen};
+use super::screens::label::LabelScreen;
 use super::screens::train::{Reply, TrainScreen};
 use super::theme::{ColorDepth, Theme};
 use crate::cli::Cli;
@@ -84,6 +85,7 @@ pub enum Ask {
 pub struct App {
     pub ctx: Context,
     pub data: DataScreen,
+    pub label: LabelScreen,
     pub train: TrainScreen,
     pub drift: DriftScreen,
     pub experiments: ExperimentsScreen,
@@ -104,6 +106,7 @@ impl App {
         let recent = ctx.dirs.as_ref().map(Recent::load).unwrap_or_default();
         let mut app = Self {
             data: DataScreen::new(tx.clone()),
+            label: LabelScreen::new(tx.clone()),
             train: TrainScreen::new(tx.clone()),
             drift: DriftScreen::new(tx.clone()),
             experiments: ExperimentsScreen::new(),
@@ -119,6 +122,7 @@ impl App {
         };
         if let Some(p) = app.ctx.project.clone() {
             app.data.set_project(&p);
+            app.label.set_project(&p);
             app.train.set_project(&p);
             app.drift.set_project(&p);
             app.experiments.set_project(&p);
@@ -160,6 +164,7 @@ impl App {
                 Ok(e) => self.handle(e),
                 Err(_)
                     if !self.data.busy()
+                        && !self.label.busy()
                         && !self.train.busy()
                         && !self.drift.busy()
                         && !self.bundles.busy() =>
@@ -183,6 +188,9 @@ impl App {
             self.show_error(&e);
         }
         if let Some(e) = self.bundles.poll() {
+            self.show_error(&e);
+        }
+        if let Some(e) = self.label.poll() {
             self.show_error(&e);
         }
         if !self.train.busy()
@@ -239,6 +247,7 @@ impl App {
     pub fn typing(&self) -> bool {
         match self.screen {
             Screen::Data => self.data.typing(),
+            Screen::Label => self.label.typing(),
             Screen::Train => self.train.typing(),
             Screen::Experiments => self.experiments.typing(),
             Screen::Bundles | Screen::Drift => false,
@@ -250,6 +259,11 @@ impl App {
         if self.typing() {
             match self.screen {
                 Screen::Data => self.data.type_key(key),
+                Screen::Label => {
+                    if let Err(e) = self.label.type_key(key) {
+                        self.show_error(&e);
+                    }
+                }
                 Screen::Train => {
                     if let Some(e) = self.train.type_key(key) {
                         self.show_error(&e);
@@ -283,6 +297,18 @@ impl App {
         }
         if self.dialog.is_some() && code == KeyCode::Enter {
             self.dialog = None;
+            return;
+        }
+        // Class keys 1–9 on the Label screen (not in the keymap: digits stay free).
+        if self.screen == Screen::Label
+            && self.dialog.is_none()
+            && !self.help
+            && self.picker.is_none()
+            && let Some(r) = self.label.raw_key(&key)
+        {
+            if let Err(e) = r {
+                self.show_error(&e);
+            }
             return;
         }
         let Some(action) = self.ctx.keymap.action(&key) else {
@@ -422,6 +448,7 @@ impl App {
     fn say(&mut self, msg: String) {
         match self.screen {
             Screen::Data => self.data.status = msg,
+            Screen::Label => self.label.status = msg,
             Screen::Train => self.train.status = msg,
             Screen::Experiments => self.experiments.status = msg,
             Screen::Bundles => self.bundles.status = msg,
@@ -433,6 +460,7 @@ impl App {
     pub fn switch_project(&mut self, p: Project) {
         self.remember_project(&p);
         self.data.set_project(&p);
+        self.label.set_project(&p);
         self.train.set_project(&p);
         self.drift.set_project(&p);
         self.experiments.set_project(&p);
@@ -485,6 +513,9 @@ impl App {
                     if s == Screen::Bundles {
                         self.bundles.reload();
                     }
+                    if s == Screen::Label {
+                        self.label.enter(self.data.path.as_deref());
+                    }
                 }
                 None => {
                     let have: Vec<String> = Screen::ALL
@@ -501,6 +532,11 @@ impl App {
                 for _ in 0..times {
                     match self.screen {
                         Screen::Data => self.data.action(other),
+                        Screen::Label => {
+                            if let Err(e) = self.label.action(other) {
+                                self.show_error(&e);
+                            }
+                        }
                         Screen::Train => {
                             let reply = self.train.action(other);
                             self.train_reply(reply);
@@ -541,6 +577,7 @@ impl App {
                 self.remember_project(&p);
                 // The file on screen stays; the picker now lists the new project.
                 self.data.use_project(&p);
+                self.label.set_project(&p);
                 self.train.set_project(&p);
                 self.drift.set_project(&p);
                 self.experiments.set_project(&p);
@@ -577,6 +614,7 @@ impl App {
         self.render_tabs(f, tabs);
         match self.screen {
             Screen::Data => self.data.render(f, body, theme),
+            Screen::Label => self.label.render(f, body, theme, &self.ctx.keymap),
             Screen::Train => self.train.render(f, body, theme, &self.ctx.keymap),
             Screen::Experiments => self.experiments.render(f, body, theme, &self.ctx.keymap),
             Screen::Bundles => self.bundles.render(f, body, theme, &self.ctx.keymap),
@@ -593,6 +631,7 @@ impl App {
                 theme,
                 &self.ctx.keymap,
                 self.help_scroll,
+                self.screen,
             );
         }
         if let Some(d) = &self.dialog {
@@ -682,6 +721,17 @@ impl App {
                 (Action::Edit, "charts"),
                 (Action::Export, "export"),
                 (Action::Cancel, "cancel"),
+                (Action::Quit, "quit"),
+            ]
+        } else if self.screen == Screen::Label {
+            &[
+                (Action::Help, "help"),
+                (Action::Edit, "accept"),
+                (Action::Undo, "undo"),
+                (Action::Search, "find"),
+                (Action::Bulk, "bulk"),
+                (Action::Order, "order"),
+                (Action::ShowAll, "context"),
                 (Action::Quit, "quit"),
             ]
         } else if self.screen == Screen::Bundles {

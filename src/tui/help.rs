@@ -14,9 +14,16 @@ use super::theme::Theme;
 /// Narrowest column worth drawing.
 const MIN_COL: u16 = 38;
 
-pub fn render(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap, scroll: usize) {
+pub fn render(
+    f: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    keymap: &Keymap,
+    scroll: usize,
+    screen: Screen,
+) {
     f.render_widget(Clear, area);
-    let mut entries: Vec<(String, String)> = Vec::new();
+    let mut entries: Vec<(String, String)> = screen_entries(screen, keymap);
     for (_, action, what) in Action::all() {
         let keys = keymap.keys(action).join(", ");
         match action {
@@ -87,4 +94,29 @@ pub fn render(f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap, scroll:
             .collect();
         f.render_widget(Paragraph::new(lines), rect);
     }
+}
+
+/// What keys mean on `screen` where it differs from the general list.
+fn screen_entries(screen: Screen, keymap: &Keymap) -> Vec<(String, String)> {
+    let meanings: &[(Action, &str)] = match screen {
+        Screen::Label => &[
+            (Action::Edit, "accept proposal"),
+            (Action::Sort, "skip this row"),
+            (Action::SearchNext, "next unlabelled"),
+            (Action::Search, "find expr/key"),
+            (Action::Undo, "undo a label"),
+            (Action::Bulk, "bulk label (expr)"),
+            (Action::Order, "queue order"),
+            (Action::ShowAll, "neighbouring rows"),
+            (Action::Setup, "column & classes"),
+            (Action::Start, "refit the model"),
+            (Action::Cancel, "cancel the refit"),
+        ],
+        _ => return Vec::new(),
+    };
+    let mut v = vec![("1–9".to_owned(), "Label: class key".to_owned())];
+    for (action, what) in meanings {
+        v.push((keymap.keys(*action).join(", "), format!("Label: {what}")));
+    }
+    v
 }

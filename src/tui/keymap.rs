@@ -61,6 +61,12 @@ pub enum Action {
     Undo,
     /// Compare: every setting, or only those that differ.
     ShowAll,
+    /// Label: label the rows a filter expression selects.
+    Bulk,
+    /// Label: the next queue order.
+    Order,
+    /// Label: the label column and classes.
+    Setup,
     Screen(u8),
 }
 
@@ -111,8 +117,11 @@ impl Action {
             ("alias".into(), Self::Alias, "set an alias"),
             ("archive".into(), Self::Archive, "archive/unarchive"),
             ("delete".into(), Self::Delete, "delete runs"),
-            ("undo".into(), Self::Undo, "undo last delete"),
+            ("undo".into(), Self::Undo, "undo label/delete"),
             ("show_all".into(), Self::ShowAll, "all settings/diffs"),
+            ("bulk".into(), Self::Bulk, "bulk label (expr)"),
+            ("order".into(), Self::Order, "label queue order"),
+            ("setup".into(), Self::Setup, "label column/classes"),
         ];
         for i in 1..=6u8 {
             v.push((format!("screen_{i}"), Self::Screen(i), "go to screen"));

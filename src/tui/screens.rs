@@ -4,12 +4,14 @@ pub mod bundles;
 pub mod data;
 pub mod drift;
 pub mod experiments;
+pub mod label;
 pub mod train;
 
 /// The screens that exist, in DESIGN's order (1 Data, 2 Label, 3 Train, …, 6 Drift).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Data,
+    Label,
     Train,
     Experiments,
     Bundles,
@@ -18,8 +20,9 @@ pub enum Screen {
 
 impl Screen {
     /// Every screen with its number (the `screen_N` action) and tab name.
-    pub const ALL: [(Screen, u8, &'static str); 5] = [
+    pub const ALL: [(Screen, u8, &'static str); 6] = [
         (Screen::Data, 1, "Data"),
+        (Screen::Label, 2, "Label"),
         (Screen::Train, 3, "Train"),
         (Screen::Experiments, 4, "Experiments"),
         (Screen::Bundles, 5, "Bundles"),

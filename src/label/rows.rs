@@ -1,0 +1,119 @@
+//! Row keys: what a label is attached to, so that labels survive re-sorting
+//! or re-exporting the file.
+//!
+//! With an id column a row's key is its id's text. Without one it is the
+//! 128-bit XXH3 of the row's values in the fingerprint's canonical encoding
+//! (every column but the label column, so labelling does not move keys),
+//! in hex, then `:` and the row's occurrence index among identical rows —
+//! so duplicate rows stay distinct: `3f…a9:0`, `3f…a9:1`.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use crate::data::fingerprint::row_hashes;
+use crate::error::{Error, Result};
+
+/// Every row's key, and the row of every key.
+#[derive(Debug, Clone, Default)]
+pub struct RowKeys {
+    pub keys: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl RowKeys {
+    /// Keys for `df`, whose label column is `target` (absent is fine).
+    pub fn build(df: &DataFrame, target: &str, id: Option<&str>) -> Result<Self> {
+        let keys = match id {
+            Some(id) => id_keys(df, id)?,
+            None => hash_keys(df, target)?,
+        };
+        let mut index = HashMap::with_capacity(keys.len());
+        for (row, k) in keys.iter().enumerate() {
+            if let Some(first) = index.insert(k.clone(), row as u32) {
+                // Only id keys can repeat: hash keys carry their occurrence.
+                return Err(Error::input(format!(
+                    "the id column '{}' repeats the value '{k}' (rows {} and {})",
+                    id.unwrap_or_default(),
+                    first + 1,
+                    row + 1
+                ))
+                .field(id.unwrap_or_default())
+                .hint("use a column with one value per row, or no id column"));
+            }
+        }
+        Ok(Self { keys, index })
+    }
+
+    pub fn row(&self, key: &str) -> Option<usize> {
+        self.index.get(key).map(|&r| r as usize)
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+fn id_keys(df: &DataFrame, id: &str) -> Result<Vec<String>> {
+    let col = df
+        .column(id)
+        .map_err(|_| Error::usage(format!("the id column '{id}' is not in the data")).field(id))?;
+    let values = text_values(col.as_materialized_series())?;
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(row, v)| {
+            v.ok_or_else(|| {
+                Error::input(format!("the id column '{id}' is empty in row {}", row + 1))
+                    .field(id)
+                    .hint("every row needs an id; or label without an id column")
+            })
+        })
+        .collect()
+}
+
+fn hash_keys(df: &DataFrame, target: &str) -> Result<Vec<String>> {
+    let values = if df.column(target).is_ok() {
+        df.drop(target)?
+    } else {
+        df.clone()
+    };
+    let hashes = row_hashes(&values)?;
+    let mut seen: HashMap<u128, u32> = HashMap::with_capacity(hashes.len());
+    Ok(hashes
+        .iter()
+        .map(|h| {
+            let n = seen.entry(*h).or_insert(0);
+            let key = format!("{h:032x}:{n}");
+            *n += 1;
+            key
+        })
+        .collect())
+}
+
+/// A column's values as text (numbers in their shortest form: `1`, `0.5`),
+/// null as `None`.
+pub fn text_values(s: &Series) -> Result<Vec<Option<String>>> {
+    let s = match s.dtype() {
+        DataType::Categorical(..) | DataType::Enum(..) => s.cast(&DataType::String)?,
+        d if d.is_float() => {
+            let f = s.cast(&DataType::Float64)?;
+            return Ok(f.f64()?.iter().map(|v| v.map(number_text)).collect());
+        }
+        _ => s.cast(&DataType::String)?,
+    };
+    Ok(s.str()?.iter().map(|v| v.map(str::to_owned)).collect())
+}
+
+/// `1` for 1.0, `0.25` for 0.25: how a number label is written.
+pub fn number_text(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        v.to_string()
+    }
+}
