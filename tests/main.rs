@@ -12,6 +12,9 @@ mod drift;
 mod drift_stats;
 mod experiments;
 mod golden;
+mod label;
+#[cfg(feature = "tui")]
+mod label_screen;
 mod loading;
 mod metrics;
 #[cfg(unix)]

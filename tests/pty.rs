@@ -8,15 +8,15 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
-struct Session {
-    child: Box<dyn portable_pty::Child + Send + Sync>,
+pub struct Session {
+    pub child: Box<dyn portable_pty::Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
     output: Arc<Mutex<Vec<u8>>>,
     _dir: tempfile::TempDir,
 }
 
 impl Session {
-    fn start() -> Self {
+    pub fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = lathe::sample::ensure_sample_project(&dir.path().join("sample")).unwrap();
         let pty = native_pty_system()
@@ -58,13 +58,13 @@ impl Session {
         }
     }
 
-    fn screen(&self) -> vt100::Parser {
+    pub fn screen(&self) -> vt100::Parser {
         let mut p = vt100::Parser::new(30, 100, 0);
         p.process(&self.output.lock().unwrap());
         p
     }
 
-    fn wait_for(&self, text: &str) {
+    pub fn wait_for(&self, text: &str) {
         let end = Instant::now() + Duration::from_secs(60);
         while Instant::now() < end {
             if self.screen().screen().contents().contains(text) {
@@ -78,13 +78,29 @@ impl Session {
         );
     }
 
-    fn keys(&mut self, bytes: &[u8]) {
+    /// Send keys without waiting (a burst).
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Bytes of output so far.
+    pub fn output_len(&self) -> usize {
+        self.output.lock().unwrap().len()
+    }
+
+    /// The sample project's folder the session runs on.
+    pub fn root(&self) -> std::path::PathBuf {
+        self._dir.path().join("sample")
+    }
+
+    pub fn keys(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).unwrap();
         self.writer.flush().unwrap();
         std::thread::sleep(Duration::from_millis(150));
     }
 
-    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+    pub fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let end = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {

@@ -13,8 +13,8 @@ use lathe::tui::{App, Context};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-struct Harness {
-    app: App,
+pub struct Harness {
+    pub app: App,
     rx: Receiver<Event>,
     term: Terminal<TestBackend>,
     _dir: tempfile::TempDir,
@@ -22,7 +22,7 @@ struct Harness {
 
 impl Harness {
     /// The app on a fresh copy of the sample project, first source loaded.
-    fn new(w: u16, h: u16) -> Self {
+    pub fn new(w: u16, h: u16) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = lathe::sample::ensure_sample_project(&dir.path().join("sample")).unwrap();
         let project = Project::open(&root).unwrap();
@@ -45,21 +45,21 @@ impl Harness {
         }
     }
 
-    fn press(&mut self, keys: &str) -> &mut Self {
+    pub fn press(&mut self, keys: &str) -> &mut Self {
         for c in keys.chars() {
             self.key(KeyCode::Char(c), KeyModifiers::NONE);
         }
         self
     }
 
-    fn key(&mut self, code: KeyCode, mods: KeyModifiers) -> &mut Self {
+    pub fn key(&mut self, code: KeyCode, mods: KeyModifiers) -> &mut Self {
         self.app
             .handle(Event::Terminal(TermEvent::Key(KeyEvent::new(code, mods))));
         self.app.settle(&self.rx, Duration::from_secs(60));
         self
     }
 
-    fn screen(&mut self) -> String {
+    pub fn screen(&mut self) -> String {
         self.term.draw(|f| self.app.render(f)).unwrap();
         let buf = self.term.backend().buffer();
         let mut out = String::new();

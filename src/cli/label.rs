@@ -220,9 +220,7 @@ pub fn open(cli: &Cli, a: &DatasetArgs) -> Result<Labeling> {
     };
     let input = resolve(cli, &name, &a.read)?;
     let loaded = crate::data::load(&input.path, &input.options)?;
-    for w in &loaded.warnings {
-        eprintln!("warning: {}: {w}", input.path.display());
-    }
+    let load_warnings = loaded.warnings.clone();
     let choice = LabelChoice {
         data: Some(input.path.clone()),
         target: a.target.clone(),
@@ -231,6 +229,11 @@ pub fn open(cli: &Cli, a: &DatasetArgs) -> Result<Labeling> {
         kind: a.kind,
     };
     let l = Labeling::open(&project, &choice, loaded.frame)?;
+    // An empty label column is what labelling starts from, not news.
+    let expected = format!("column '{}' is empty", l.set.target);
+    for w in load_warnings.iter().filter(|w| !w.starts_with(&expected)) {
+        eprintln!("warning: {}: {w}", input.path.display());
+    }
     for w in &l.journal.warnings {
         eprintln!("warning: {w}");
     }

@@ -203,6 +203,19 @@ impl Labeling {
         Ok(entries.len())
     }
 
+    /// Give each row its own label, as one action (an import).
+    pub fn set_each(&mut self, labels: &[(usize, String)], source: Source) -> Result<usize> {
+        let mut changes = Vec::with_capacity(labels.len());
+        for (r, l) in labels {
+            if *r < self.rows() {
+                changes.push((self.keys.keys[*r].clone(), Some(self.set.check_label(l)?)));
+            }
+        }
+        let entries = self.journal.append(&changes, source)?;
+        self.apply(&entries);
+        Ok(entries.len())
+    }
+
     /// Undo the newest action; `(its source, the rows it changed back)`, or None.
     pub fn undo(&mut self) -> Result<Option<(Source, Vec<usize>)>> {
         let Some((step, entries)) = self.journal.undo()? else {
@@ -320,7 +333,6 @@ impl Labeling {
         };
         let keys = text_values(df.column(&key_col)?.as_materialized_series())?;
         let labels = text_values(df.column(&label_col)?.as_materialized_series())?;
-        let mut rows = Vec::with_capacity(keys.len());
         let mut changes: HashMap<usize, String> = HashMap::new();
         let mut unknown = Vec::new();
         for (i, (k, l)) in keys.iter().zip(&labels).enumerate() {
@@ -341,7 +353,6 @@ impl Labeling {
                 .map_err(|e| e.at(path).line(line).field(&label_col))?;
             match self.keys.row(k) {
                 Some(r) => {
-                    rows.push(r);
                     changes.insert(r, label);
                 }
                 None => unknown.push((line, k.clone())),
@@ -367,19 +378,10 @@ impl Labeling {
             .field(&key_col)
             .hint(how));
         }
-        // One action per distinct label keeps each undoable as one step.
-        let mut by_label: HashMap<String, Vec<usize>> = HashMap::new();
-        for (r, l) in changes {
-            by_label.entry(l).or_default().push(r);
-        }
-        let mut changed = 0;
-        let mut labels: Vec<_> = by_label.into_iter().collect();
-        labels.sort();
-        for (l, mut rows) in labels {
-            rows.sort_unstable();
-            changed += self.set_rows(&rows, Some(&l), Source::Import)?;
-        }
-        Ok(changed)
+        // One action: one undo takes the whole import back.
+        let mut labels: Vec<(usize, String)> = changes.into_iter().collect();
+        labels.sort_unstable();
+        self.set_each(&labels, Source::Import)
     }
 
     /// The data with its label column (numbers where every label is one).

@@ -103,12 +103,18 @@ pub fn suggest(
     }
     let all: Vec<usize> = (0..raw.rows).collect();
     let (class, confidence) = fit_predict(raw, labelled, &all, n_classes, cancel)?;
-    // Out of fold for the labelled rows: even positions vs odd.
+    // Out of fold for the labelled rows: two folds, each class's rows
+    // alternating between them (so both folds see every class).
     let mut own = vec![f32::NAN; raw.rows];
-    let folds: [Vec<(usize, usize)>; 2] = [
-        labelled.iter().step_by(2).copied().collect(),
-        labelled.iter().skip(1).step_by(2).copied().collect(),
-    ];
+    let mut folds: [Vec<(usize, usize)>; 2] = [Vec::new(), Vec::new()];
+    let mut seen = vec![0usize; n_classes];
+    for &(r, c) in labelled {
+        let i = seen.get(c).copied().unwrap_or(0);
+        if let Some(n) = seen.get_mut(c) {
+            *n += 1;
+        }
+        folds[i % 2].push((r, c));
+    }
     for k in 0..2 {
         cancel.check()?;
         let (train, test) = (&folds[1 - k], &folds[k]);

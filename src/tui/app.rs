@@ -731,7 +731,6 @@ impl App {
                 (Action::Search, "find"),
                 (Action::Bulk, "bulk"),
                 (Action::Order, "order"),
-                (Action::ShowAll, "context"),
                 (Action::Quit, "quit"),
             ]
         } else if self.screen == Screen::Bundles {

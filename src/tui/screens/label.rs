@@ -76,6 +76,8 @@ pub struct LabelScreen {
     pub saved: Option<String>,
     started: Instant,
     pub session_labels: usize,
+    /// How long opening the dataset took (load, keys, journal, summaries).
+    pub opened_in: Option<std::time::Duration>,
     /// The file open on the Data screen when the screen came on show.
     data_path: Option<std::path::PathBuf>,
 }
@@ -105,6 +107,7 @@ impl LabelScreen {
             started: Instant::now(),
             session_labels: 0,
             data_path: None,
+            opened_in: None,
         }
     }
 
@@ -189,7 +192,7 @@ impl LabelScreen {
                 Ok(s) => {
                     self.suggestions = Some(Arc::new(s));
                     if self.order.needs_model() {
-                        self.rebuild_queue();
+                        self.rebuild_queue(true);
                     }
                 }
                 // Too few labels yet, or cancelled: the card just has no proposal.
@@ -208,18 +211,13 @@ impl LabelScreen {
         self.stats = o.stats;
         self.raw = o.raw.map(Arc::new);
         self.session = Some(o.session);
-        self.rebuild_queue();
-        self.pos = 0;
-        if let Some(s) = &self.session
-            && s.is_labelled(self.queue.first().copied().unwrap_or(0) as usize)
-            && let Some(i) = s.next_unlabelled(&self.queue, 0)
-        {
-            self.pos = i;
-        }
-        self.status = match warnings.first() {
-            Some(w) => format!("warning: {w}"),
-            None => format!("opened in {} ms", o.took.as_millis()),
-        };
+        self.rebuild_queue(false);
+        self.opened_in = Some(o.took);
+        // Without news the bottom line shows the keys.
+        self.status = warnings
+            .first()
+            .map(|w| format!("warning: {w}"))
+            .unwrap_or_default();
         self.maybe_refit();
     }
 
@@ -228,14 +226,29 @@ impl LabelScreen {
         self.queue.get(self.pos).map(|&r| r as usize)
     }
 
-    fn rebuild_queue(&mut self) {
+    /// Build the queue of the current order. With `keep_card` (a background
+    /// refit) the card on show stays; else the first unlabelled row comes up.
+    fn rebuild_queue(&mut self, keep_card: bool) {
         let Some(s) = &self.session else { return };
         let current = self.row();
         self.queue = queue::build(self.order, s, self.seed, self.suggestions.as_deref());
-        self.pos = current
-            .and_then(|r| self.queue.iter().position(|&q| q as usize == r))
-            .unwrap_or(0);
-        self.restart_next = self.order == Order::Uncertain;
+        if keep_card {
+            self.pos = current
+                .and_then(|r| self.queue.iter().position(|&q| q as usize == r))
+                .unwrap_or(0);
+            self.restart_next = self.order == Order::Uncertain;
+        } else {
+            let first_open = self
+                .queue
+                .first()
+                .is_some_and(|&r| !s.is_labelled(r as usize));
+            self.pos = if first_open || self.order == Order::Review {
+                0
+            } else {
+                s.next_unlabelled(&self.queue, 0).unwrap_or(0)
+            };
+            self.restart_next = false;
+        }
         if self.order == Order::Review && self.queue.is_empty() {
             self.status = "review: the model does not strongly disagree with any label".into();
         }
@@ -349,7 +362,7 @@ impl LabelScreen {
             Action::ShowAll => self.context = !self.context,
             Action::Order => {
                 self.order = self.order.next();
-                self.rebuild_queue();
+                self.rebuild_queue(false);
                 if self.order.needs_model() && self.suggestions.is_none() {
                     self.status = format!(
                         "{}: waiting for the model (it needs two labelled rows of two classes)",

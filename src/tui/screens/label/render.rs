@@ -101,7 +101,9 @@ impl LabelScreen {
             .max()
             .unwrap_or(8)
             .min(22);
-        let value_w = 14usize;
+        let value_w = (inner.width as usize)
+            .saturating_sub(name_w + 22)
+            .clamp(14, 40);
         let mut lines = Vec::new();
         // The label and the model's proposal first: they are what the key press is about.
         let label = s.label(row).unwrap_or("—");
@@ -360,13 +362,11 @@ impl LabelScreen {
                 .unwrap_or_default();
             Line::styled(
                 format!(
-                    " {saved}1–9 label · {} accept · {} skip · {} next unlabelled · {} undo · {} bulk · {} order",
+                    " {saved}1–9 label · {} accept · {} skip · {} next unlabelled · {} neighbours",
                     cx.key(Action::Edit),
                     cx.key(Action::Sort),
                     cx.key(Action::SearchNext),
-                    cx.key(Action::Undo),
-                    cx.key(Action::Bulk),
-                    cx.key(Action::Order)
+                    cx.key(Action::ShowAll)
                 ),
                 t.style("dim"),
             )

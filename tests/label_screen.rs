@@ -1,0 +1,232 @@
+//! The Label screen driven by keys (TestBackend + insta), and the real
+//! binary killed with SIGKILL in the middle of a burst of labels.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyModifiers};
+use lathe::label::LabelChoice;
+use lathe::label::expr::Filter;
+use lathe::project::Project;
+
+use crate::tui::Harness;
+
+fn label_screen(w: u16, h: u16) -> Harness {
+    let mut h = Harness::new(w, h);
+    h.key(KeyCode::Char('2'), KeyModifiers::ALT);
+    assert!(
+        h.app.label.session.is_some(),
+        "status: {}",
+        h.app.label.status
+    );
+    h
+}
+
+fn type_text(h: &mut Harness, text: &str) {
+    h.press(text);
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+}
+
+#[test]
+fn label_card_80x24_labels_with_a_class_key_and_undoes() {
+    let mut h = label_screen(80, 24);
+    let s = h.screen();
+    assert!(s.contains("Row 1 of 2000"), "{s}");
+    assert!(s.contains("reading_id"), "{s}");
+    assert!(s.contains("0 / 2000 labelled"), "{s}");
+    insta::assert_snapshot!("label_80x24", s);
+    h.press("2");
+    let s = h.screen();
+    assert!(s.contains("row 1 → '1' saved"), "{s}");
+    assert!(s.contains("1 / 2000 labelled"), "{s}");
+    assert!(s.contains("Row 2 of 2000"), "the next card: {s}");
+    // The journal has it (fsynced before the card said saved).
+    let journal = h
+        .app
+        .label
+        .session
+        .as_ref()
+        .unwrap()
+        .journal
+        .path()
+        .to_owned();
+    assert!(
+        std::fs::read_to_string(&journal)
+            .unwrap()
+            .contains(r#""key":"200001","label":"1""#)
+    );
+    h.press("u");
+    let s = h.screen();
+    assert!(s.contains("0 / 2000 labelled"), "{s}");
+    assert!(
+        s.contains("Row 1 of 2000"),
+        "undo goes back to the card: {s}"
+    );
+    // A key with no class says so and keeps the card.
+    h.press("7");
+    let s = h.screen();
+    assert!(s.contains("key 7 has no class"), "{s}");
+    assert_eq!(h.app.label.session.as_ref().unwrap().labelled(), 0);
+}
+
+#[test]
+fn label_bulk_by_expression_asks_then_labels_and_undoes() {
+    let mut h = label_screen(100, 30);
+    let expr = "vibration_rms > 4.5 and machine_type == \"L\"";
+    let want = {
+        let s = h.app.label.session.as_ref().unwrap();
+        Filter::new(expr, &s.frame)
+            .unwrap()
+            .rows(&s.frame)
+            .unwrap()
+            .len()
+    };
+    h.press("B");
+    type_text(&mut h, expr);
+    let s = h.screen();
+    assert!(s.contains(&format!("{want} rows match")), "{s}");
+    assert_eq!(
+        h.app.label.session.as_ref().unwrap().labelled(),
+        0,
+        "nothing before the yes"
+    );
+    h.press("2");
+    assert!(h.screen().contains("label them '1'?"));
+    h.press("y");
+    let s = h.screen();
+    assert!(s.contains(&format!("labelled {want} row(s) '1'")), "{s}");
+    assert_eq!(h.app.label.session.as_ref().unwrap().labelled(), want);
+    h.press("u");
+    assert_eq!(h.app.label.session.as_ref().unwrap().labelled(), 0);
+    // Esc cancels a pending bulk action.
+    h.press("B");
+    type_text(&mut h, "vibration_rms > 1");
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert!(h.app.label.bulk.is_none());
+    assert_eq!(h.app.label.session.as_ref().unwrap().labelled(), 0);
+}
+
+#[test]
+fn label_bad_expression_shows_a_dialog_and_keeps_the_labels() {
+    let mut h = label_screen(100, 30);
+    h.press("1");
+    h.press("B");
+    type_text(&mut h, "vibration > 1");
+    let s = h.screen();
+    assert!(h.app.dialog.is_some(), "{s}");
+    assert!(s.contains("no column 'vibration'"), "{s}");
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(h.app.label.session.as_ref().unwrap().labelled(), 1);
+    assert!(h.screen().contains("Row 2 of 2000"));
+}
+
+#[test]
+fn label_uncertain_order_shows_the_least_confident_row_with_its_proposal() {
+    let mut h = label_screen(120, 36);
+    for (expr, key) in [("vibration_rms > 5", "2"), ("vibration_rms < 2", "1")] {
+        h.press("B");
+        type_text(&mut h, expr);
+        h.press(key);
+        h.press("y");
+    }
+    // The model refits in the background after the labels (settle waits for it).
+    let p = h.app.label.suggestions.clone().expect("a fitted model");
+    h.press("mm");
+    assert_eq!(h.app.label.order, lathe::label::Order::Uncertain);
+    let s = h.app.label.session.as_ref().unwrap();
+    let row = h.app.label.row().unwrap();
+    assert!(!s.is_labelled(row));
+    let least = (0..s.rows())
+        .filter(|&r| !s.is_labelled(r))
+        .map(|r| p.confidence[r])
+        .fold(f32::INFINITY, f32::min);
+    assert_eq!(p.confidence[row], least);
+    let proposed = s.set.classes[p.class[row] as usize].clone();
+    let screen = h.screen();
+    assert!(screen.contains("model: "), "{screen}");
+    assert!(screen.contains("most uncertain first"), "{screen}");
+    // Enter accepts the proposal.
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    let s = h.app.label.session.as_ref().unwrap();
+    assert_eq!(s.label(row), Some(proposed.as_str()));
+}
+
+#[test]
+fn label_help_lists_the_screens_keys() {
+    let mut h = label_screen(160, 48);
+    h.press("?");
+    let s = h.screen();
+    assert!(s.contains("Label: class key"), "{s}");
+    assert!(s.contains("Label: skip this row"), "{s}");
+    assert!(s.contains("Label: bulk label"), "{s}");
+}
+
+/// Kill lathe with SIGKILL in the middle of a burst of labels: every label
+/// the screen showed as saved is in the journal after a restart.
+#[cfg(unix)]
+#[test]
+fn sigkill_mid_burst_loses_no_label_shown_as_saved() {
+    let mut s = crate::pty::Session::start();
+    s.keys(b"\x1b2");
+    s.wait_for("Row 1 of 2000");
+    let mut shown: BTreeMap<u64, String> = BTreeMap::new();
+    let re_saved = |screen: &str, out: &mut BTreeMap<u64, String>| {
+        for part in screen.split("row ").skip(1) {
+            let Some((n, rest)) = part.split_once(" → '") else {
+                continue;
+            };
+            let Some((label, tail)) = rest.split_once('\'') else {
+                continue;
+            };
+            if tail.starts_with(" saved")
+                && let Ok(n) = n.trim().parse::<u64>()
+            {
+                out.insert(n, label.to_owned());
+            }
+        }
+    };
+    // Read the screen only when no output arrived for a moment: a read in the
+    // middle of a redraw could mix the old and the new status line.
+    let settled = |s: &crate::pty::Session| -> Option<String> {
+        let before = s.output_len();
+        std::thread::sleep(Duration::from_millis(8));
+        (s.output_len() == before).then(|| s.screen().screen().contents())
+    };
+    let end = Instant::now() + Duration::from_secs(20);
+    for i in 0..60 {
+        s.send(if i % 3 == 0 { b"1" } else { b"2" });
+        if let Some(text) = settled(&s) {
+            re_saved(&text, &mut shown);
+        }
+        if Instant::now() > end {
+            break;
+        }
+    }
+    let pid = s.child.process_id().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_millis(100));
+    re_saved(&s.screen().screen().contents(), &mut shown);
+    assert!(
+        shown.len() >= 3,
+        "the burst showed too few saves: {shown:?}"
+    );
+    let project = Project::open(&s.root()).unwrap();
+    let frame = lathe::data::load(
+        &s.root().join("maintenance_unlabelled.csv"),
+        &Default::default(),
+    )
+    .unwrap()
+    .frame;
+    let l = lathe::label::Labeling::open(&project, &LabelChoice::default(), frame).unwrap();
+    for (row, label) in &shown {
+        assert_eq!(
+            l.label(*row as usize - 1),
+            Some(label.as_str()),
+            "row {row} was shown as saved"
+        );
+    }
+}
