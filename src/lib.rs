@@ -9,8 +9,8 @@
 //! ```text
 //!   front-ends      cli ─────────┐        tui (feature "tui")
 //!                                ▼           ▼
-//!   steps           data · train · experiments (run store) · bundle · serve · drift
-//!                   (label, pipeline: later)
+//!   steps           data · label · train · experiments (run store) · bundle · serve · drift
+//!                   (pipeline: later)
 //!                                ▼
 //!   foundation      project · config · jobs · error
 //! ```
@@ -28,6 +28,7 @@
 //! | step | core          | CLI                                   | TUI screen |
 //! |------|---------------|---------------------------------------|------------|
 //! | data | `data`        | `lathe data profile/head/validate`    | Data       |
+//! | label | `label`      | `lathe label status/set/import/export/undo` | Label |
 //! | train | [`train`]    | `lathe train`                         | Train      |
 //! | experiments | `experiments` | `lathe runs …`                  | Experiments |
 //! | bundle | [`bundle`], `serve` | `lathe bundle …`, `lathe predict`, `lathe serve` | Bundles |
