@@ -87,7 +87,10 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let t = Instant::now();
     make_data(&dir.path().join("big.parquet"));
-    println!("generated {ROWS} rows in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "generated {ROWS} rows in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let theme = Theme::load("dark", None, ColorDepth::Ansi256).unwrap();
     let keys = Keymap::load(None).unwrap();
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
@@ -113,6 +116,7 @@ fn main() {
         screen = Some(s);
     }
     let mut s = screen.unwrap();
+    breakdown(dir.path());
     let open = common::median(opens.iter().map(|d| ms(*d)).collect());
     println!(
         "open the Label screen (read 1M rows, keys, journal, summaries, first card): median {open:.0} ms of {:?} (goal < 500 ms; the screen's own part: {:.0} ms)",
@@ -138,10 +142,12 @@ fn main() {
 
     // 4. The quick model on the million rows, timed on its own.
     let session = s.session.as_ref().unwrap();
-    let raw = lathe::label::suggest::features(&session.frame, "failure", Some("reading_id")).unwrap();
+    let raw =
+        lathe::label::suggest::features(&session.frame, "failure", Some("reading_id")).unwrap();
     let labelled = session.labelled_classes();
     let t = Instant::now();
-    let sug = lathe::label::suggest::suggest(&raw, &labelled, 2, &lathe::jobs::CancelToken::new()).unwrap();
+    let sug = lathe::label::suggest::suggest(&raw, &labelled, 2, &lathe::jobs::CancelToken::new())
+        .unwrap();
     println!(
         "quick model refit on {} labels, scoring {} rows: {:.0} ms (in the background on the screen)",
         sug.trained_on,
@@ -151,7 +157,7 @@ fn main() {
 
     // 3. Bulk label of 100,000 rows by expression, then its undo.
     let l = s.session.as_mut().unwrap();
-    let expr = "sensor_0 > 1.95 and machine_type != \"L\"";
+    let expr = "sensor_0 > 0.9 and machine_type != \"L\"";
     let t = Instant::now();
     let rows = Filter::new(expr, &l.frame).unwrap().rows(&l.frame).unwrap();
     let matched = t.elapsed();
@@ -168,4 +174,37 @@ fn main() {
         ms(undo)
     );
     println!("peak memory {:.0} MiB", common::peak_rss_mb());
+}
+
+/// Where the open's time goes, stage by stage (one run each).
+fn breakdown(dir: &Path) {
+    let p = project(dir);
+    let t = Instant::now();
+    let frame = lathe::data::load(&dir.join("big.parquet"), &Default::default())
+        .unwrap()
+        .frame;
+    let load = t.elapsed();
+    let t = Instant::now();
+    let keys = lathe::label::rows::RowKeys::build(&frame, "failure", Some("reading_id")).unwrap();
+    let keys_t = t.elapsed();
+    drop(keys);
+    let t = Instant::now();
+    let l = lathe::label::Labeling::open(&p, &lathe::label::LabelChoice::default(), frame).unwrap();
+    let open_t = t.elapsed();
+    let t = Instant::now();
+    let stats = lathe::tui::screens::label::column_stats(&l.frame, "failure");
+    let stats_t = t.elapsed();
+    let t = Instant::now();
+    let raw = lathe::label::suggest::features(&l.frame, "failure", Some("reading_id")).unwrap();
+    let raw_t = t.elapsed();
+    println!(
+        "  open, stage by stage: read {:.0} ms · row keys {:.0} ms · whole session open (keys, set, journal, labels) {:.0} ms · card summaries {:.0} ms ({} columns) · model features {:.0} ms ({} features)",
+        ms(load),
+        ms(keys_t),
+        ms(open_t),
+        ms(stats_t),
+        stats.len(),
+        ms(raw_t),
+        raw.features.len()
+    );
 }

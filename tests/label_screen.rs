@@ -152,6 +152,40 @@ fn label_uncertain_order_shows_the_least_confident_row_with_its_proposal() {
 }
 
 #[test]
+fn label_setup_changes_the_classes_and_the_keys_follow() {
+    let mut h = label_screen(100, 30);
+    h.press("3");
+    assert!(h.screen().contains("key 3 has no class"));
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    h.press("C");
+    assert!(
+        h.screen().contains("failure: 0, 1"),
+        "the field starts with the current setup"
+    );
+    h.press(", 2");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    let s = h.app.label.session.as_ref().unwrap();
+    assert_eq!(s.set.classes, vec!["0", "1", "2"]);
+    h.press("3");
+    let s = h.app.label.session.as_ref().unwrap();
+    assert_eq!(s.label(0), Some("2"));
+    // Saved for the next time: the label set file has the classes.
+    let p = h.app.ctx.project.as_ref().unwrap();
+    let set = std::fs::read_to_string(p.state_dir().join("labels/unlabelled.toml")).unwrap();
+    assert!(set.contains(r#"classes = ["0", "1", "2"]"#), "{set}");
+    // Another label column for the same data is refused, and the session stays.
+    h.press("C");
+    for _ in 0..20 {
+        h.key(KeyCode::Backspace, KeyModifiers::NONE);
+    }
+    h.press("site");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    assert!(h.screen().contains("labelled in column 'failure'"));
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(h.app.label.session.as_ref().unwrap().labelled(), 1);
+}
+
+#[test]
 fn label_help_lists_the_screens_keys() {
     let mut h = label_screen(160, 48);
     h.press("?");

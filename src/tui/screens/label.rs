@@ -24,7 +24,7 @@ use crate::tui::keymap::Action;
 use crate::tui::text::Typed;
 
 use jobs::ColumnStats;
-pub use jobs::Opened;
+pub use jobs::{Opened, column_stats};
 
 /// Refit the quick model after this many new labels.
 const REFIT_EVERY: u64 = 20;
@@ -208,6 +208,12 @@ impl LabelScreen {
 
     fn opened(&mut self, o: Opened) {
         let warnings = o.session.journal.warnings.clone();
+        // A new label set (other classes, another file): the old model does not apply.
+        if let Some((_, c)) = self.refit.take() {
+            c.cancel();
+        }
+        self.suggestions = None;
+        self.fitted_at = None;
         self.stats = o.stats;
         self.raw = o.raw.map(Arc::new);
         self.session = Some(o.session);
@@ -405,7 +411,7 @@ impl LabelScreen {
             .suggestions
             .as_ref()
             .and_then(|p| p.class.get(row))
-            .map(|&c| s.set.classes[c as usize].clone());
+            .and_then(|&c| s.set.classes.get(c as usize).cloned());
         match proposal {
             Some(c) => self.label_card(&c, Source::AcceptedSuggestion),
             None => {

@@ -100,17 +100,22 @@ pub fn open_now(project: &Project, mut choice: LabelChoice) -> Result<Opened> {
     if let Some(source) = project.source_for_path(&path) {
         options.types = source.types.clone();
     }
-    let loaded = crate::data::load(&path, &options)?;
+    let frame = crate::data::load(&path, &options)?.frame;
     choice.data = Some(path);
-    let session = Labeling::open(project, &choice, loaded.frame)?;
-    let stats = column_stats(&session.frame, &session.set.target);
-    let raw = suggest::features(
-        &session.frame,
-        &session.set.target,
-        session.set.id.as_deref(),
-    )
-    .ok()
-    .filter(|r| !r.features.is_empty());
+    // The label set first (quick), then the session beside the card's
+    // summaries and the model's features: they only read the frame.
+    let set = set::resolve(project, &choice, &frame)?;
+    let (session, (stats, raw)) = rayon::join(
+        || Labeling::open(project, &choice, frame.clone()),
+        || {
+            let stats = column_stats(&frame, &set.target);
+            let raw = suggest::features(&frame, &set.target, set.id.as_deref())
+                .ok()
+                .filter(|r| !r.features.is_empty());
+            (stats, raw)
+        },
+    );
+    let session = session?;
     Ok(Opened {
         session,
         stats,

@@ -153,7 +153,10 @@ impl LabelScreen {
                     t.style("text"),
                 ),
             ];
+            let is_id = s.set.id.as_deref() == Some(c.name.as_str());
             match &c.kind {
+                // An id's place in its column says nothing.
+                _ if is_id => {}
                 StatKind::Numeric(_) => {
                     let p = v.parse::<f64>().ok().and_then(|x| c.percentile(x));
                     if let Some(p) = p {
@@ -299,7 +302,7 @@ impl LabelScreen {
         let model = match (&self.suggestions, self.refit.is_some()) {
             (_, true) => "model: refitting…".to_owned(),
             (Some(p), false) => format!("model: fitted on {} rows", p.trained_on),
-            (None, false) => "model: needs 2 labels of 2 classes".to_owned(),
+            (None, false) => "model: needs 2 labels in each of 2 classes".to_owned(),
         };
         lines.push(Line::styled(model, t.style("dim")));
         if !s.orphans.is_empty() {
