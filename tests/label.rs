@@ -181,6 +181,32 @@ fn hash_keys_survive_reordering_and_keep_duplicates_apart() {
     assert!(e.message.contains("repeats the value '1'"), "{e}");
 }
 
+/// A labelling session on a one-feature frame (`x`, label `y`) in a fresh
+/// project, and the quick model's proposals for it.
+fn synthetic(
+    x: Vec<f64>,
+    y: Vec<Option<&str>>,
+) -> (tempfile::TempDir, Labeling, suggest::Suggestions) {
+    let df = df!("x" => x, "y" => y).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = Project::init(dir.path(), Some("t")).unwrap();
+    let choice = LabelChoice {
+        data: Some(dir.path().join("synthetic.csv")),
+        target: Some("y".into()),
+        ..LabelChoice::default()
+    };
+    let l = Labeling::open(&p, &choice, df).unwrap();
+    let raw = suggest::features(&l.frame, "y", None).unwrap();
+    let s = suggest::suggest(
+        &raw,
+        &l.labelled_classes(),
+        2,
+        &lathe::jobs::CancelToken::new(),
+    )
+    .unwrap();
+    (dir, l, s)
+}
+
 #[test]
 fn uncertain_order_puts_the_rows_near_the_boundary_first() {
     // One feature; class 0 below 0, class 1 above. The labelled rows are far
@@ -199,24 +225,8 @@ fn uncertain_order_puts_the_rows_near_the_boundary_first() {
         None,
         None,
     ];
-    let df = df!("x" => x.clone(), "y" => y).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let p = Project::init(dir.path(), Some("t")).unwrap();
-    let choice = LabelChoice {
-        data: Some(dir.path().join("synthetic.csv")),
-        target: Some("y".into()),
-        ..LabelChoice::default()
-    };
-    let l = Labeling::open(&p, &choice, df).unwrap();
+    let (_dir, l, s) = synthetic(x, y);
     assert_eq!(l.set.classes, vec!["0", "1"]);
-    let raw = suggest::features(&l.frame, "y", None).unwrap();
-    let s = suggest::suggest(
-        &raw,
-        &l.labelled_classes(),
-        2,
-        &lathe::jobs::CancelToken::new(),
-    )
-    .unwrap();
     let order = queue::build(Order::Uncertain, &l, 1, Some(&s));
     let first: Vec<u32> = order[..5].to_vec();
     // Unlabelled rows by |x|: 9 (-0.05), 6 (0.1), 10 (2.0), 7 (-3.0), 8 (3.5).
@@ -246,23 +256,7 @@ fn review_order_brings_up_a_label_the_model_contradicts() {
         .collect();
     y.push(Some("0")); // x = 4.2 among the ones: a likely label error
     y.push(None);
-    let df = df!("x" => x, "y" => y).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let p = Project::init(dir.path(), Some("t")).unwrap();
-    let choice = LabelChoice {
-        data: Some(dir.path().join("review.csv")),
-        target: Some("y".into()),
-        ..LabelChoice::default()
-    };
-    let l = Labeling::open(&p, &choice, df).unwrap();
-    let raw = suggest::features(&l.frame, "y", None).unwrap();
-    let s = suggest::suggest(
-        &raw,
-        &l.labelled_classes(),
-        2,
-        &lathe::jobs::CancelToken::new(),
-    )
-    .unwrap();
+    let (_dir, l, s) = synthetic(x, y);
     let review = queue::build(Order::Review, &l, 1, Some(&s));
     assert_eq!(review.first(), Some(&12), "{review:?} {:?}", s.own);
     assert!(!review.contains(&13), "unlabelled rows are not reviewed");

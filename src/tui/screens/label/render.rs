@@ -316,6 +316,11 @@ impl LabelScreen {
 
     fn render_bottom(&self, f: &mut Frame, area: Rect, cx: &Ctx) {
         let t = cx.t;
+        let saved = self
+            .saved
+            .as_deref()
+            .map(|s| format!("{s} · "))
+            .unwrap_or_default();
         let line = if let Some((kind, text)) = &self.input {
             let prompt = match kind {
                 InputKind::Find => "find (expression or row key): ",
@@ -351,18 +356,8 @@ impl LabelScreen {
                 t.style("status.warn"),
             )
         } else if !self.status.is_empty() {
-            let saved = self
-                .saved
-                .as_deref()
-                .map(|s| format!("{s} · "))
-                .unwrap_or_default();
             Line::styled(format!(" {saved}{}", self.status), t.style("dim"))
         } else {
-            let saved = self
-                .saved
-                .as_deref()
-                .map(|s| format!("{s} · "))
-                .unwrap_or_default();
             Line::styled(
                 format!(
                     " {saved}1–9 label · {} accept · {} skip · {} next unlabelled · {} neighbours",
