@@ -10,7 +10,7 @@
 //!   front-ends      cli ─────────┐        tui (feature "tui")
 //!                                ▼           ▼
 //!   steps           data · train · experiments (run store) · bundle · serve · drift
-//!                   (label, pipeline: later)
+//!                   pipeline (runs the steps above unattended; label: later)
 //!                                ▼
 //!   foundation      project · config · jobs · error
 //! ```
@@ -32,6 +32,7 @@
 //! | experiments | `experiments` | `lathe runs …`                  | Experiments |
 //! | bundle | [`bundle`], `serve` | `lathe bundle …`, `lathe predict`, `lathe serve` | Bundles |
 //! | drift | `drift`      | `lathe drift`                         | Drift      |
+//! | pipeline | `pipeline` | `lathe pipeline run/history/generate` | (history in Experiments) |
 
 pub mod bundle;
 #[cfg(feature = "core")]
@@ -47,6 +48,8 @@ pub mod error;
 pub mod experiments;
 #[cfg(feature = "core")]
 pub mod jobs;
+#[cfg(feature = "core")]
+pub mod pipeline;
 #[cfg(feature = "core")]
 pub mod project;
 #[cfg(feature = "core")]

@@ -51,6 +51,9 @@ pub struct ProjectFile {
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<Source>,
+    /// `[pipeline]`: kept as a table here; `pipeline::spec` reads and checks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<toml::Table>,
 }
 
 /// A data file of the project.
@@ -145,6 +148,7 @@ impl Project {
             name,
             description: None,
             sources: Vec::new(),
+            pipeline: None,
         };
         let body = toml::to_string(&file).map_err(|e| Error::internal(e.to_string()))?;
         let text = format!(

@@ -22,6 +22,10 @@ use crate::experiments::store::Store;
 pub const CURATION_FORMAT_VERSION: u32 = 1;
 pub const CURATION_FILE: &str = "experiments.json";
 const LOCK_FILE: &str = "experiments.lock";
+/// The alias of the model in production; [`Curation::promote`] moves it.
+pub const CHAMPION: &str = "champion";
+/// The champion before the last promotion.
+pub const PREVIOUS: &str = "previous";
 /// Deleted run folders wait here until `lathe runs gc` (or `restore`).
 pub const TRASH_DIR: &str = "trash";
 
@@ -150,6 +154,18 @@ impl Curation {
             });
         }
         Ok(previous)
+    }
+
+    /// Make `run_id` the champion, keeping the run it replaces as `previous`
+    /// (one change of the curation, so never a half-done promotion); returns
+    /// the champion before.
+    pub fn promote(&mut self, run_id: &str) -> Result<Option<String>> {
+        let before = self.aliases.get(CHAMPION).cloned();
+        if let Some(b) = before.as_deref().filter(|b| *b != run_id) {
+            self.set_alias(PREVIOUS, b)?;
+        }
+        self.set_alias(CHAMPION, run_id)?;
+        Ok(before)
     }
 
     /// Remove `alias`; returns the run it pointed to.
