@@ -14,6 +14,7 @@ mod experiments;
 mod golden;
 mod loading;
 mod metrics;
+mod pipeline;
 #[cfg(unix)]
 mod mlflow;
 mod project;

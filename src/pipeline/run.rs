@@ -90,6 +90,7 @@ pub fn run(
 
 /// Times a step and records its verdict.
 fn step<T>(
+    project: &Project,
     rec: &mut PipelineRecord,
     name: &str,
     on_step: &dyn Fn(&str),
@@ -112,6 +113,8 @@ fn step<T>(
         seconds,
         detail,
     });
+    // The record shows each finished step at once (a killed run shows where it was).
+    state::write_record(project, rec)?;
     value
 }
 
@@ -132,7 +135,7 @@ fn steps(
     rec.champion_after = rec.champion_before.clone();
 
     if opts.when_drift || p.has("drift") {
-        let drifted = step(rec, "drift", on_step, || {
+        let drifted = step(project, rec, "drift", on_step, || {
             super::drift::check(project, p, champion.as_ref(), cancel)
         })?;
         if let Some(why) = drifted {
@@ -140,7 +143,7 @@ fn steps(
         }
     }
 
-    let mut g = step(rec, "data", on_step, || {
+    let mut g = step(project, rec, "data", on_step, || {
         let g = inputs::gather(project, p, p.has("validate"), cancel)?;
         let detail = format!(
             "{} inputs, {} rows: {}",
@@ -167,7 +170,7 @@ fn steps(
                 .join("; ")
         };
         let verdict = if failed == 0 { "pass" } else { "fail" };
-        step(rec, "validate", on_step, || {
+        step(project, rec, "validate", on_step, || {
             Ok(((), verdict.to_owned(), detail.clone()))
         })?;
         if failed > 0 {
@@ -182,7 +185,7 @@ fn steps(
             Some((f, _)) => format!("{} labels from {}", g.relabelled, f.display()),
             None => "labels from the data's target column".to_owned(),
         };
-        step(rec, "labels", on_step, || Ok(((), "pass".to_owned(), detail)))?;
+        step(project, rec, "labels", on_step, || Ok(((), "pass".to_owned(), detail)))?;
     }
 
     let fingerprint =
@@ -219,7 +222,7 @@ fn steps(
     if opts.jobs.is_some() {
         tspec.jobs = opts.jobs;
     }
-    let (prep, outcome) = step(rec, "train", on_step, || {
+    let (prep, outcome) = step(project, rec, "train", on_step, || {
         let prep = train::load_and_prepare(&tspec, &path, &options)?;
         check_gate_metric(p, &prep)?;
         let lineage = train::lineage(&prep, Some(&project.root), cancel)?;
@@ -246,7 +249,7 @@ fn steps(
     rec.candidate = Some(cand.run_id.clone());
 
     if p.has("gate") {
-        let report = step(rec, "gate", on_step, || {
+        let report = step(project, rec, "gate", on_step, || {
             let r = gate::evaluate(p, &prep, &cand, champion.as_ref(), cancel)?;
             let detail = r
                 .checks
@@ -276,7 +279,7 @@ fn steps(
             oci: b.oci,
             ..ExportOptions::default()
         };
-        let done = step(rec, "bundle", on_step, || {
+        let done = step(project, rec, "bundle", on_step, || {
             let d = export(project, &store, &cand.run_id, &eo, &NoProgress)?;
             let detail = format!("{} {} in {}", d.name, d.version, d.dir.display());
             Ok((d, "pass".to_owned(), detail))
@@ -284,7 +287,7 @@ fn steps(
         rec.bundle = Some(done.dir);
     }
     if p.has("promote") {
-        let before = step(rec, "promote", on_step, || {
+        let before = step(project, rec, "promote", on_step, || {
             let before = store.curate(|c| c.promote(&cand.run_id))?;
             let detail = match &before {
                 Some(b) if *b != cand.run_id => format!("champion → {} (previous: {b})", cand.run_id),
