@@ -14,9 +14,9 @@ mod experiments;
 mod golden;
 mod loading;
 mod metrics;
-mod pipeline;
 #[cfg(unix)]
 mod mlflow;
+mod pipeline;
 mod project;
 #[cfg(feature = "tui")]
 mod pty;

@@ -68,15 +68,27 @@ fn alias(sb: &Sandbox, name: &str) -> Option<String> {
 
 fn run_count(sb: &Sandbox) -> usize {
     std::fs::read_dir(sb.file(".lathe/runs"))
-        .map(|d| d.flatten().filter(|e| !e.file_name().to_string_lossy().starts_with('.')).count())
+        .map(|d| {
+            d.flatten()
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .count()
+        })
         .unwrap_or(0)
 }
 
 /// Bundle folders (complete or not) under `.lathe/bundles/`.
 fn bundle_dirs(sb: &Sandbox) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for name in std::fs::read_dir(sb.file(".lathe/bundles")).into_iter().flatten().flatten() {
-        for v in std::fs::read_dir(name.path()).into_iter().flatten().flatten() {
+    for name in std::fs::read_dir(sb.file(".lathe/bundles"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        for v in std::fs::read_dir(name.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             out.push(v.path());
         }
     }
@@ -114,7 +126,9 @@ fn the_sample_pipeline_trains_promotes_is_idempotent_retrains_on_drift_and_gates
     let names: Vec<String> = steps(&rec).into_iter().map(|(s, _)| s).collect();
     assert_eq!(
         names,
-        ["data", "validate", "labels", "train", "gate", "bundle", "promote"]
+        [
+            "data", "validate", "labels", "train", "gate", "bundle", "promote"
+        ]
     );
     assert!(steps(&rec).iter().all(|(_, v)| v == "pass"), "{rec:#}");
     let first = rec["candidate"].as_str().unwrap().to_owned();
@@ -159,7 +173,12 @@ fn the_sample_pipeline_trains_promotes_is_idempotent_retrains_on_drift_and_gates
     assert_eq!(champion(&sb).as_deref(), Some(second.as_str()));
     assert_eq!(alias(&sb, "previous").as_deref(), Some(first.as_str()));
     let bundles = bundle_dirs(&sb);
-    assert!(bundles.iter().any(|b| b.ends_with("predictive-maintenance/0.1.1")), "{bundles:?}");
+    assert!(
+        bundles
+            .iter()
+            .any(|b| b.ends_with("predictive-maintenance/0.1.1")),
+        "{bundles:?}"
+    );
 
     // 5. Shuffled labels from a label file: the candidate fails the gate,
     //    exit 1, nothing bundled, the champion unchanged.
@@ -193,8 +212,15 @@ fn the_sample_pipeline_trains_promotes_is_idempotent_retrains_on_drift_and_gates
     let (code, rec) = run(&sb, &[]);
     assert_eq!(code, 1, "{rec:#}");
     assert_eq!(rec["outcome"], "failed");
-    assert!(steps(&rec).contains(&("gate".to_owned(), "fail".to_owned())), "{rec:#}");
-    assert!(!steps(&rec).iter().any(|(s, _)| s == "bundle" || s == "promote"));
+    assert!(
+        steps(&rec).contains(&("gate".to_owned(), "fail".to_owned())),
+        "{rec:#}"
+    );
+    assert!(
+        !steps(&rec)
+            .iter()
+            .any(|(s, _)| s == "bundle" || s == "promote")
+    );
     assert_eq!(champion(&sb).as_deref(), Some(second.as_str()));
     assert_eq!(bundle_dirs(&sb), before);
 
@@ -220,7 +246,14 @@ fn generated_files_parse_back(sb: &Sandbox) {
     use k8s_openapi::api::batch::v1::CronJob;
     use lathe::pipeline::deploy::tekton::{Pipeline, Task, param_refs};
 
-    let out = sb.run(&["pipeline", "generate", "--out", "deploy", "--schedule", "15 2 * * 1"]);
+    let out = sb.run(&[
+        "pipeline",
+        "generate",
+        "--out",
+        "deploy",
+        "--schedule",
+        "15 2 * * 1",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let read = |rel: &str| std::fs::read_to_string(sb.file("deploy").join(rel)).unwrap();
 
@@ -232,7 +265,10 @@ fn generated_files_parse_back(sb: &Sandbox) {
     let args = pod.containers[0].args.clone().unwrap();
     assert_eq!(&args[..3], ["pipeline", "run", "/project/lathe.toml"]);
     assert!(pod.volumes.unwrap()[0].persistent_volume_claim.is_some());
-    assert_eq!(cron.metadata.name.as_deref(), Some("predictive-maintenance-retrain"));
+    assert_eq!(
+        cron.metadata.name.as_deref(),
+        Some("predictive-maintenance-retrain")
+    );
 
     let task_text = read("tekton/task.yaml");
     let task: Task = yaml_serde::from_str(&task_text).unwrap();
@@ -242,34 +278,53 @@ fn generated_files_parse_back(sb: &Sandbox) {
     assert!(!task.spec.steps.is_empty());
     let declared: Vec<&str> = task.spec.params.iter().map(|p| p.name.as_str()).collect();
     for r in param_refs(&task_text) {
-        assert!(declared.contains(&r.as_str()), "task uses undeclared param {r}");
+        assert!(
+            declared.contains(&r.as_str()),
+            "task uses undeclared param {r}"
+        );
     }
     for s in &task.spec.steps {
         assert!(!s.name.is_empty() && !s.image.is_empty());
     }
     let pipe_text = read("tekton/pipeline.yaml");
     let pipe: Pipeline = yaml_serde::from_str(&pipe_text).unwrap();
-    assert_eq!((pipe.api_version.as_str(), pipe.kind.as_str()), ("tekton.dev/v1", "Pipeline"));
+    assert_eq!(
+        (pipe.api_version.as_str(), pipe.kind.as_str()),
+        ("tekton.dev/v1", "Pipeline")
+    );
     assert!(!pipe.spec.tasks.is_empty());
     let pipe_params: Vec<&str> = pipe.spec.params.iter().map(|p| p.name.as_str()).collect();
     for r in param_refs(&pipe_text) {
-        assert!(pipe_params.contains(&r.as_str()), "pipeline uses undeclared param {r}");
+        assert!(
+            pipe_params.contains(&r.as_str()),
+            "pipeline uses undeclared param {r}"
+        );
     }
     for t in &pipe.spec.tasks {
         assert_eq!(t.task_ref.name, task.metadata.name);
         for p in &t.params {
-            assert!(declared.contains(&p.name.as_str()), "task has no param {}", p.name);
+            assert!(
+                declared.contains(&p.name.as_str()),
+                "task has no param {}",
+                p.name
+            );
         }
     }
 
     let overlay: lathe::bundle::k8s::Kustomization =
         yaml_serde::from_str(&read("gitops/overlays/production/kustomization.yaml")).unwrap();
     assert_eq!(overlay.resources, ["../../base"]);
-    assert_eq!(overlay.images[0].new_name.as_deref(), Some("registry.example.com/ml/model"));
+    assert_eq!(
+        overlay.images[0].new_name.as_deref(),
+        Some("registry.example.com/ml/model")
+    );
     let base: lathe::bundle::k8s::Kustomization =
         yaml_serde::from_str(&read("gitops/base/kustomization.yaml")).unwrap();
     for r in &base.resources {
-        assert!(sb.file("deploy/gitops/base").join(r).is_file(), "base lacks {r}");
+        assert!(
+            sb.file("deploy/gitops/base").join(r).is_file(),
+            "base lacks {r}"
+        );
     }
 }
 
@@ -281,7 +336,10 @@ fn refused(pipeline: &str) -> (i32, String) {
     std::fs::write(sb.file("lathe.toml"), format!("{head}\n{pipeline}")).unwrap();
     let out = sb.run(&["pipeline", "run"]);
     assert!(!sb.file(".lathe/pipeline/runs").exists(), "work started");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// The line of `needle` in the section as written after the project's head.
@@ -335,7 +393,10 @@ fn bad_pipeline_sections_are_refused_before_any_work_naming_line_and_key() {
             "unknown field `threshold`",
         ),
         (
-            base.replace("\"data\", \"train\", \"gate\"", "\"data\", \"train\", \"promote\""),
+            base.replace(
+                "\"data\", \"train\", \"gate\"",
+                "\"data\", \"train\", \"promote\"",
+            ),
             "steps =",
             "pipeline.steps",
             "step 'promote' needs step 'gate'",
@@ -345,10 +406,16 @@ fn bad_pipeline_sections_are_refused_before_any_work_naming_line_and_key() {
         let (code, err) = refused(&section);
         assert_eq!(code, 2, "{section}\n{err}");
         let line = line_of(&section, needle);
-        assert!(err.contains(&format!("lathe.toml:{line}:")), "want line {line}:\n{err}");
+        assert!(
+            err.contains(&format!("lathe.toml:{line}:")),
+            "want line {line}:\n{err}"
+        );
         assert!(err.contains(message), "want '{message}':\n{err}");
         if !key.is_empty() {
-            assert!(err.contains(&format!("field '{key}'")), "want key {key}:\n{err}");
+            assert!(
+                err.contains(&format!("field '{key}'")),
+                "want key {key}:\n{err}"
+            );
         }
     }
     // A project file without the section says how to write one.
@@ -365,8 +432,14 @@ fn a_second_pipeline_refuses_while_one_holds_the_lock() {
     let out = sb.run(&["pipeline", "run"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("another pipeline is running on this project"), "{err}");
-    assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
+    assert!(
+        err.contains("another pipeline is running on this project"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("pid {}", std::process::id())),
+        "{err}"
+    );
     assert!(err.contains("--wait"), "{err}");
     drop(held);
 }
@@ -408,7 +481,10 @@ fn kill_after(sb: &Sandbox, after: &str) -> Value {
             assert!(status.success(), "the pipeline failed: {rec:#}");
             return rec;
         }
-        assert!(start.elapsed() < Duration::from_secs(600), "no step '{after}'");
+        assert!(
+            start.elapsed() < Duration::from_secs(600),
+            "no step '{after}'"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -424,7 +500,12 @@ fn consistent_after_kill(sb: &Sandbox, champion_before: Option<&str>, killed: &V
             continue; // a temporary folder, never read as a bundle
         }
         let v = sb.run(&["bundle", "verify", b.to_str().unwrap()]);
-        assert!(v.status.success(), "half-written bundle {}: {}", b.display(), text(&v));
+        assert!(
+            v.status.success(),
+            "half-written bundle {}: {}",
+            b.display(),
+            text(&v)
+        );
     }
     let gate_passed = steps(killed).contains(&("gate".to_owned(), "pass".to_owned()));
     let now = champion(sb);
@@ -447,7 +528,11 @@ fn a_pipeline_killed_during_train_bundle_or_promote_leaves_a_consistent_store() 
     // Killed during train: no champion, no bundle.
     let killed = kill_after(&sb, "labels");
     consistent_after_kill(&sb, None, &killed);
-    assert!(bundle_dirs(&sb).iter().all(|b| !b.join("bundle.json").is_file()));
+    assert!(
+        bundle_dirs(&sb)
+            .iter()
+            .all(|b| !b.join("bundle.json").is_file())
+    );
     // Killed during the bundle: the gate passed, but nothing was promoted.
     let killed = kill_after(&sb, "gate");
     consistent_after_kill(&sb, None, &killed);
@@ -468,5 +553,8 @@ fn a_pipeline_killed_during_train_bundle_or_promote_leaves_a_consistent_store() 
     assert!(interrupted(&h[1]) || h[1]["outcome"] == "done", "{h:#?}");
     let now = champion(&sb);
     assert!(now.is_some());
-    assert!(now == before || now.as_deref() == rec["candidate"].as_str(), "{rec:#}");
+    assert!(
+        now == before || now.as_deref() == rec["candidate"].as_str(),
+        "{rec:#}"
+    );
 }

@@ -45,7 +45,11 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "REF")]
     pub lathe_image: Option<String>,
     /// Where the model server's image goes (Tekton's buildah push, the overlay's image).
-    #[arg(long, value_name = "REF", default_value = "registry.example.com/ml/model:latest")]
+    #[arg(
+        long,
+        value_name = "REF",
+        default_value = "registry.example.com/ml/model:latest"
+    )]
     pub image: String,
     /// The PersistentVolumeClaim holding the project.
     #[arg(long, value_name = "NAME", default_value = "lathe-project")]
@@ -66,7 +70,10 @@ pub fn cronjob(project: &Project, a: &GenerateArgs) -> CronJob {
     );
     let labels = BTreeMap::from([
         ("app.kubernetes.io/name".to_owned(), name.clone()),
-        ("app.kubernetes.io/managed-by".to_owned(), "lathe".to_owned()),
+        (
+            "app.kubernetes.io/managed-by".to_owned(),
+            "lathe".to_owned(),
+        ),
     ]);
     let container = Container {
         name: "pipeline".into(),
@@ -161,11 +168,15 @@ fn yaml(header: &str, v: &impl Serialize) -> Result<String> {
 /// Write every file; returns their paths.
 pub fn write(project: &Project, a: &GenerateArgs) -> Result<Vec<PathBuf>> {
     let out = project.resolve(&a.out);
-    let mut files: Vec<(PathBuf, String)> = vec![
-        (out.join("cronjob.yaml"), yaml("Kubernetes CronJob", &cronjob(project, a))?),
-    ];
+    let mut files: Vec<(PathBuf, String)> = vec![(
+        out.join("cronjob.yaml"),
+        yaml("Kubernetes CronJob", &cronjob(project, a))?,
+    )];
     let task = tekton::task(&lathe_image(a), &a.image);
-    files.push((out.join("tekton/pipeline.yaml"), yaml("Tekton Pipeline", &tekton::pipeline(&task))?));
+    files.push((
+        out.join("tekton/pipeline.yaml"),
+        yaml("Tekton Pipeline", &tekton::pipeline(&task))?,
+    ));
     files.push((out.join("tekton/task.yaml"), yaml("Tekton Task", &task)?));
     files.extend(gitops(project, &out.join("gitops"), &a.image)?);
     let mut written = Vec::new();
@@ -211,7 +222,10 @@ fn gitops(project: &Project, dir: &Path, image: &str) -> Result<Vec<(PathBuf, St
     };
     files.push((
         dir.join("overlays/production").join(KUSTOMIZATION_FILE),
-        yaml("kustomize overlay; point an Argo CD Application at this folder", &overlay)?,
+        yaml(
+            "kustomize overlay; point an Argo CD Application at this folder",
+            &overlay,
+        )?,
     ));
     Ok(files)
 }
@@ -225,13 +239,18 @@ fn champion_bundle(project: &Project) -> Result<PathBuf> {
         .get(crate::experiments::curation::CHAMPION)
         .cloned()
         .ok_or_else(|| {
-            Error::usage("no champion yet, so no bundle to deploy")
-                .hint("run `lathe pipeline run` first; the gitops layout holds the champion's bundle")
+            Error::usage("no champion yet, so no bundle to deploy").hint(
+                "run `lathe pipeline run` first; the gitops layout holds the champion's bundle",
+            )
         })?;
     let root = project.state_dir().join(crate::bundle::export::BUNDLES_DIR);
     let mut found: Vec<(String, PathBuf)> = Vec::new();
     for name in std::fs::read_dir(&root).into_iter().flatten().flatten() {
-        for ver in std::fs::read_dir(name.path()).into_iter().flatten().flatten() {
+        for ver in std::fs::read_dir(name.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let dir = ver.path();
             if let Ok((m, _)) = crate::bundle::manifest::read_manifest(&dir)
                 && m.run_id == champion

@@ -65,10 +65,7 @@ pub fn check(
         .map(|l| l.frame)
     };
     let reference = load(&ref_path).map_err(|e| {
-        let msg = format!(
-            "the champion's training data cannot be read: {}",
-            e.message
-        );
+        let msg = format!("the champion's training data cannot be read: {}", e.message);
         Error::input(msg).at(&ref_path)
     })?;
     let current = load(newest)?;
@@ -81,7 +78,9 @@ pub fn check(
         Ok((None, "drift".into(), detail))
     } else {
         Ok((
-            Some(format!("no dataset drift in the newest batch, nothing to do: {detail}")),
+            Some(format!(
+                "no dataset drift in the newest batch, nothing to do: {detail}"
+            )),
             "pass".into(),
             detail,
         ))

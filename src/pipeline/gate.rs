@@ -81,7 +81,13 @@ pub fn evaluate(
         .min
         .iter()
         .map(|(k, v)| (k, *v.get_ref(), true))
-        .chain(p.spec.gate.max.iter().map(|(k, v)| (k, *v.get_ref(), false)));
+        .chain(
+            p.spec
+                .gate
+                .max
+                .iter()
+                .map(|(k, v)| (k, *v.get_ref(), false)),
+        );
     for (name, limit, is_min) in thresholds {
         let got = cand.mean(name).unwrap_or(f64::NAN);
         let passed = if is_min { got >= limit } else { got <= limit };
@@ -156,7 +162,11 @@ pub fn evaluate(
                 ),
             },
             Ok(champ_folds) => {
-                let sign = if greater_is_better(&metric) { 1.0 } else { -1.0 };
+                let sign = if greater_is_better(&metric) {
+                    1.0
+                } else {
+                    -1.0
+                };
                 let a: Vec<f64> = cand_folds.iter().map(|x| sign * x - margin).collect();
                 let b: Vec<f64> = champ_folds.iter().map(|x| sign * x).collect();
                 cmp.champion_mean = mean(&champ_folds);

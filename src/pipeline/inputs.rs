@@ -200,17 +200,20 @@ fn stack(frames: Vec<DataFrame>, inputs: &[Input]) -> Result<DataFrame> {
 /// Replace `target` where `key` matches a row of the label file; the count replaced.
 fn apply_label_file(df: &mut DataFrame, file: &Path, key: &str, target: &str) -> Result<usize> {
     let labels = crate::data::load(file, &LoadOptions::default())?.frame;
-    let col_text = |df: &DataFrame, name: &str, path: Option<&Path>| -> Result<Vec<Option<String>>> {
-        let c = df.column(name).map_err(|_| {
-            let mut e = Error::input(format!("no column '{name}'"));
-            if let Some(p) = path {
-                e = e.at(p).hint(format!("a label file has the columns '{key}' and '{target}'"));
-            }
-            e
-        })?;
-        let s = c.cast(&DataType::String)?;
-        Ok(s.str()?.iter().map(|v| v.map(str::to_owned)).collect())
-    };
+    let col_text =
+        |df: &DataFrame, name: &str, path: Option<&Path>| -> Result<Vec<Option<String>>> {
+            let c = df.column(name).map_err(|_| {
+                let mut e = Error::input(format!("no column '{name}'"));
+                if let Some(p) = path {
+                    e = e.at(p).hint(format!(
+                        "a label file has the columns '{key}' and '{target}'"
+                    ));
+                }
+                e
+            })?;
+            let s = c.cast(&DataType::String)?;
+            Ok(s.str()?.iter().map(|v| v.map(str::to_owned)).collect())
+        };
     let keys = col_text(&labels, key, Some(file))?;
     let values = col_text(&labels, target, Some(file))?;
     let map: HashMap<String, Option<String>> = keys

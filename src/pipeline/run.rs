@@ -185,11 +185,12 @@ fn steps(
             Some((f, _)) => format!("{} labels from {}", g.relabelled, f.display()),
             None => "labels from the data's target column".to_owned(),
         };
-        step(project, rec, "labels", on_step, || Ok(((), "pass".to_owned(), detail)))?;
+        step(project, rec, "labels", on_step, || {
+            Ok(((), "pass".to_owned(), detail))
+        })?;
     }
 
-    let fingerprint =
-        crate::data::fingerprint::scan(&g.frame, cancel, &NoProgress)?.fingerprint;
+    let fingerprint = crate::data::fingerprint::scan(&g.frame, cancel, &NoProgress)?.fingerprint;
     let key = {
         let mut h = Sha256::new();
         for part in [&fingerprint, &g.label_state, &p.spec_hash, crate::VERSION] {
@@ -254,7 +255,14 @@ fn steps(
             let detail = r
                 .checks
                 .iter()
-                .map(|c| format!("{} {}: {}", if c.passed { "✓" } else { "✗" }, c.check, c.detail))
+                .map(|c| {
+                    format!(
+                        "{} {}: {}",
+                        if c.passed { "✓" } else { "✗" },
+                        c.check,
+                        c.detail
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
             let verdict = if r.passed { "pass" } else { "fail" };
@@ -262,7 +270,11 @@ fn steps(
         })?;
         rec.gate = serde_json::to_value(&report).ok();
         if !report.passed {
-            let why = rec.steps.last().map(|s| s.detail.clone()).unwrap_or_default();
+            let why = rec
+                .steps
+                .last()
+                .map(|s| s.detail.clone())
+                .unwrap_or_default();
             let summary = format!("the gate failed; nothing promoted: {why}");
             state::mark_done(project, &key, done_entry(rec, Outcome::Failed, &summary))?;
             return Ok((Outcome::Failed, summary));
@@ -274,7 +286,10 @@ fn steps(
         let b = &p.spec.bundle;
         let eo = ExportOptions {
             name: b.name.as_ref().map(|n| n.get_ref().clone()),
-            server_binary: opts.server_binary.clone().or_else(|| b.server_binary.clone()),
+            server_binary: opts
+                .server_binary
+                .clone()
+                .or_else(|| b.server_binary.clone()),
             sign: b.sign.as_ref().map(|s| project.resolve(s)),
             oci: b.oci,
             ..ExportOptions::default()
@@ -290,7 +305,9 @@ fn steps(
         let before = step(project, rec, "promote", on_step, || {
             let before = store.curate(|c| c.promote(&cand.run_id))?;
             let detail = match &before {
-                Some(b) if *b != cand.run_id => format!("champion → {} (previous: {b})", cand.run_id),
+                Some(b) if *b != cand.run_id => {
+                    format!("champion → {} (previous: {b})", cand.run_id)
+                }
                 _ => format!("champion → {}", cand.run_id),
             };
             Ok((before, "pass".to_owned(), detail))

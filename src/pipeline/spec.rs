@@ -175,8 +175,7 @@ impl ValidPipeline {
 pub fn load(project: &Project) -> Result<ValidPipeline> {
     let path = project.root.join(PROJECT_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
-    let file: FileWithPipeline =
-        toml::from_str(&text).map_err(|e| toml_error(&path, &text, &e))?;
+    let file: FileWithPipeline = toml::from_str(&text).map_err(|e| toml_error(&path, &text, &e))?;
     let spec = file.pipeline.ok_or_else(|| {
         Error::usage("lathe.toml has no [pipeline] section")
             .at(&path)
@@ -202,9 +201,7 @@ impl Checker {
     }
 
     fn at(&self, key: &str, message: String) -> Error {
-        Error::config(message)
-            .at(&self.path)
-            .field(key.to_owned())
+        Error::config(message).at(&self.path).field(key.to_owned())
     }
 }
 
@@ -218,7 +215,11 @@ impl PipelineSpec {
                 return Err(c.err(
                     s.span(),
                     "pipeline.steps",
-                    format!("unknown step '{}'; the steps are {}", s.get_ref(), STEPS.join(", ")),
+                    format!(
+                        "unknown step '{}'; the steps are {}",
+                        s.get_ref(),
+                        STEPS.join(", ")
+                    ),
                 ));
             };
             if steps.contains(&STEPS[pos]) {
@@ -277,14 +278,23 @@ impl PipelineSpec {
         let mut sources = Vec::new();
         for s in &self.data.sources {
             let src = project.source(s.get_ref()).ok_or_else(|| {
-                let names: Vec<&str> = project.file.sources.iter().map(|s| s.name.as_str()).collect();
+                let names: Vec<&str> = project
+                    .file
+                    .sources
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect();
                 c.err(
                     s.span(),
                     "pipeline.data.sources",
                     format!(
                         "no source '{}' in [[sources]]; there are: {}",
                         s.get_ref(),
-                        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                        if names.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            names.join(", ")
+                        }
                     ),
                 )
             })?;
@@ -293,12 +303,20 @@ impl PipelineSpec {
                 return Err(c.err(
                     s.span(),
                     "pipeline.data.sources",
-                    format!("source '{}': its file {} does not exist", s.get_ref(), file.display()),
+                    format!(
+                        "source '{}': its file {} does not exist",
+                        s.get_ref(),
+                        file.display()
+                    ),
                 ));
             }
             sources.push((src.name.clone(), file));
         }
-        let batches = self.data.batches.as_ref().map(|b| project.resolve(b.get_ref()));
+        let batches = self
+            .data
+            .batches
+            .as_ref()
+            .map(|b| project.resolve(b.get_ref()));
         if let (Some(b), Some(dir)) = (&self.data.batches, &batches)
             && dir.exists()
             && !dir.is_dir()
@@ -312,7 +330,8 @@ impl PipelineSpec {
         if sources.is_empty() && batches.is_none() {
             return Err(c.at(
                 "pipeline.data",
-                "no data: list [[sources]] names in [pipeline.data] sources, or a batches folder".into(),
+                "no data: list [[sources]] names in [pipeline.data] sources, or a batches folder"
+                    .into(),
             ));
         }
 
@@ -357,7 +376,8 @@ impl PipelineSpec {
                 return Err(c.err(
                     f.span(),
                     "pipeline.labels.key",
-                    "a label file needs `key`: the column that matches its rows to the data's".into(),
+                    "a label file needs `key`: the column that matches its rows to the data's"
+                        .into(),
                 ));
             }
             (None, Some(k)) => {
@@ -379,7 +399,10 @@ impl PipelineSpec {
             ));
         }
         if train.target.as_deref().is_none_or(str::is_empty) {
-            return Err(c.at("pipeline.train.target", "the train step needs a `target` column".into()));
+            return Err(c.at(
+                "pipeline.train.target",
+                "the train step needs a `target` column".into(),
+            ));
         }
         let gate_metric = self.check_gate(&train, c)?;
 
@@ -405,7 +428,10 @@ impl PipelineSpec {
                 return Err(c.err(
                     n.span(),
                     "pipeline.bundle.name",
-                    format!("'{}' is not a DNS-safe name; for example '{safe}'", n.get_ref()),
+                    format!(
+                        "'{}' is not a DNS-safe name; for example '{safe}'",
+                        n.get_ref()
+                    ),
                 ));
             }
         }
@@ -430,9 +456,15 @@ impl PipelineSpec {
         let known: Vec<&str> = match train.task {
             Some(Task::Classification) => CLASSIFICATION_METRICS.to_vec(),
             Some(Task::Regression) => REGRESSION_METRICS.to_vec(),
-            None => CLASSIFICATION_METRICS.iter().chain(REGRESSION_METRICS).copied().collect(),
+            None => CLASSIFICATION_METRICS
+                .iter()
+                .chain(REGRESSION_METRICS)
+                .copied()
+                .collect(),
         };
-        let task = train.task.map_or_else(|| "either task".to_owned(), |t| t.to_string());
+        let task = train
+            .task
+            .map_or_else(|| "either task".to_owned(), |t| t.to_string());
         let check_name = |name: &str, span: std::ops::Range<usize>, key: &str| -> Result<()> {
             if known.contains(&name) {
                 Ok(())
@@ -440,7 +472,10 @@ impl PipelineSpec {
                 Err(c.err(
                     span,
                     key,
-                    format!("'{name}' is not a metric of {task}; choose from {}", known.join(", ")),
+                    format!(
+                        "'{name}' is not a metric of {task}; choose from {}",
+                        known.join(", ")
+                    ),
                 ))
             }
         };
@@ -453,7 +488,10 @@ impl PipelineSpec {
                 check_name(m.get_ref(), m.span(), "pipeline.gate.metric")?;
                 m.get_ref().clone()
             }
-            None => train.metric.clone().unwrap_or_else(|| default_metric.to_owned()),
+            None => train
+                .metric
+                .clone()
+                .unwrap_or_else(|| default_metric.to_owned()),
         };
         for (side, map) in [("min", &self.gate.min), ("max", &self.gate.max)] {
             for (name, v) in map {
@@ -468,7 +506,11 @@ impl PipelineSpec {
                         &key,
                         format!(
                             "'{name}' is {}: give its threshold under `{other}`",
-                            if loss { "a loss (lower is better)" } else { "a score (higher is better)" }
+                            if loss {
+                                "a loss (lower is better)"
+                            } else {
+                                "a score (higher is better)"
+                            }
                         ),
                     ));
                 }
@@ -507,7 +549,12 @@ impl PipelineSpec {
         let json = serde_json::to_vec(self).map_err(|e| Error::internal(e.to_string()))?;
         h.update(&json);
         let mut files: Vec<PathBuf> = schema.map(Path::to_owned).into_iter().collect();
-        files.extend(self.drift.spec.as_ref().map(|s| project.resolve(s.get_ref())));
+        files.extend(
+            self.drift
+                .spec
+                .as_ref()
+                .map(|s| project.resolve(s.get_ref())),
+        );
         for s in &self.data.sources {
             if let Some(src) = project.source(s.get_ref()) {
                 h.update(serde_json::to_vec(src).unwrap_or_default());

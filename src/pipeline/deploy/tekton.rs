@@ -113,7 +113,11 @@ fn param(name: &str, description: &str, default: &str) -> ParamSpec {
 fn meta(name: &str) -> Meta {
     Meta {
         name: name.to_owned(),
-        labels: [("app.kubernetes.io/managed-by".to_owned(), "lathe".to_owned())].into(),
+        labels: [(
+            "app.kubernetes.io/managed-by".to_owned(),
+            "lathe".to_owned(),
+        )]
+        .into(),
     }
 }
 
@@ -133,7 +137,11 @@ pub fn task(lathe_image: &str, image: &str) -> Task {
             "--wait",
         ),
         param("image", "Where to push the model server image", image),
-        param("buildah-image", "The buildah image", "quay.io/buildah/stable:latest"),
+        param(
+            "buildah-image",
+            "The buildah image",
+            "quay.io/buildah/stable:latest",
+        ),
     ];
     let run = Step {
         name: "validate-train-gate".to_owned(),
