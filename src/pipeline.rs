@@ -20,6 +20,7 @@ pub mod inputs;
 pub mod run;
 pub mod spec;
 pub mod state;
+pub mod validate;
 
 pub use run::{RunOptions, run};
 pub use state::{Outcome, PipelineRecord};

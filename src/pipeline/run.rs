@@ -14,7 +14,6 @@
 //! marked interrupted by the next run.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
@@ -23,7 +22,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::experiments::Store;
 use crate::experiments::curation::CHAMPION;
 use crate::jobs::{CancelToken, NoProgress};
-use crate::pipeline::state::{self, DoneEntry, Outcome, PipelineRecord, StepRecord};
+use crate::pipeline::state::{self, DoneEntry, Outcome, PipelineRecord, step};
 use crate::pipeline::{gate, inputs, spec};
 use crate::project::Project;
 use crate::train::{self, search};
@@ -86,36 +85,6 @@ pub fn run(
     rec.finished = Some(crate::util::now_rfc3339());
     state::write_record(project, &rec)?;
     Ok(rec)
-}
-
-/// Times a step and records its verdict.
-fn step<T>(
-    project: &Project,
-    rec: &mut PipelineRecord,
-    name: &str,
-    on_step: &dyn Fn(&str),
-    f: impl FnOnce() -> Result<(T, String, String)>,
-) -> Result<T> {
-    on_step(name);
-    let t0 = Instant::now();
-    let out = f();
-    let seconds = t0.elapsed().as_secs_f64();
-    let (value, verdict, detail) = match out {
-        Ok((v, verdict, detail)) => (Ok(v), verdict, detail),
-        Err(e) => {
-            let d = e.message.clone();
-            (Err(e), "error".to_owned(), d)
-        }
-    };
-    rec.steps.push(StepRecord {
-        step: name.to_owned(),
-        verdict,
-        seconds,
-        detail,
-    });
-    // The record shows each finished step at once (a killed run shows where it was).
-    state::write_record(project, rec)?;
-    value
 }
 
 fn steps(
@@ -225,7 +194,7 @@ fn steps(
     }
     let (prep, outcome) = step(project, rec, "train", on_step, || {
         let prep = train::load_and_prepare(&tspec, &path, &options)?;
-        check_gate_metric(p, &prep)?;
+        super::validate::check_gate_metric(p, &prep)?;
         let lineage = train::lineage(&prep, Some(&project.root), cancel)?;
         let ctx = search::SearchContext {
             store: Some(store.clone()),
@@ -330,27 +299,4 @@ fn done_entry(rec: &PipelineRecord, outcome: Outcome, summary: &str) -> DoneEntr
         outcome,
         summary: summary.to_owned(),
     }
-}
-
-/// When the task was inferred from the data, the gate's metrics are checked now (before training).
-fn check_gate_metric(p: &spec::ValidPipeline, prep: &train::spec::Prepared) -> Result<()> {
-    let known = match prep.task {
-        train::Task::Classification => train::metrics::CLASSIFICATION_METRICS,
-        train::Task::Regression => train::metrics::REGRESSION_METRICS,
-    };
-    let names = std::iter::once(&p.gate_metric)
-        .chain(p.spec.gate.min.keys())
-        .chain(p.spec.gate.max.keys());
-    for n in names {
-        if !known.contains(&n.as_str()) {
-            return Err(Error::config(format!(
-                "the gate names '{n}', which is not a metric of {}: choose from {}",
-                prep.task,
-                known.join(", ")
-            ))
-            .field("pipeline.gate")
-            .hint("set `task` in [pipeline.train] to have this checked before any work"));
-        }
-    }
-    Ok(())
 }

@@ -13,6 +13,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -241,4 +242,34 @@ fn read_done(path: &Path) -> Result<BTreeMap<String, DoneEntry>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
         Err(e) => Err(Error::io(path, &e)),
     }
+}
+
+/// Times a step and records its verdict.
+pub fn step<T>(
+    project: &Project,
+    rec: &mut PipelineRecord,
+    name: &str,
+    on_step: &dyn Fn(&str),
+    f: impl FnOnce() -> Result<(T, String, String)>,
+) -> Result<T> {
+    on_step(name);
+    let t0 = Instant::now();
+    let out = f();
+    let seconds = t0.elapsed().as_secs_f64();
+    let (value, verdict, detail) = match out {
+        Ok((v, verdict, detail)) => (Ok(v), verdict, detail),
+        Err(e) => {
+            let d = e.message.clone();
+            (Err(e), "error".to_owned(), d)
+        }
+    };
+    rec.steps.push(StepRecord {
+        step: name.to_owned(),
+        verdict,
+        seconds,
+        detail,
+    });
+    // The record shows each finished step at once (a killed run shows where it was).
+    write_record(project, rec)?;
+    value
 }
