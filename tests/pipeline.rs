@@ -558,3 +558,113 @@ fn a_pipeline_killed_during_train_bundle_or_promote_leaves_a_consistent_store() 
         "{rec:#}"
     );
 }
+
+/// The Experiments screen's pipeline history (P): the runs, newest first,
+/// and the selected run's steps; Esc goes back to the leaderboard.
+#[cfg(feature = "tui")]
+#[test]
+fn the_experiments_screen_shows_the_pipeline_history() {
+    use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+    use lathe::pipeline::state::{Outcome, PipelineRecord, StepRecord, write_record};
+    use lathe::tui::event::Event;
+    use lathe::tui::theme::{ColorDepth, Theme};
+    use lathe::tui::{App, Context};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = lathe::sample::ensure_sample_project(&dir.path().join("sample")).unwrap();
+    let project = lathe::project::Project::open(&root).unwrap();
+    let step = |name: &str, verdict: &str, detail: &str| StepRecord {
+        step: name.into(),
+        verdict: verdict.into(),
+        seconds: 1.5,
+        detail: detail.into(),
+    };
+    let rec = |id: &str, outcome, summary: &str, steps| PipelineRecord {
+        format_version: 1,
+        id: id.into(),
+        started: "2026-01-02T03:04:05.000Z".into(),
+        finished: None,
+        outcome,
+        summary: summary.into(),
+        key: None,
+        steps,
+        candidate: None,
+        champion_before: None,
+        champion_after: None,
+        bundle: None,
+        gate: None,
+        lathe_version: "test".into(),
+    };
+    write_record(
+        &project,
+        &rec(
+            "01KAAAAAA1AAAAAAAAAAAAAAAA",
+            Outcome::Done,
+            "new champion RUN1",
+            vec![
+                step("data", "pass", "1 inputs, 10000 rows"),
+                step("promote", "pass", "champion → RUN1"),
+            ],
+        ),
+    )
+    .unwrap();
+    write_record(
+        &project,
+        &rec(
+            "01KAAAAAA2AAAAAAAAAAAAAAAA",
+            Outcome::Failed,
+            "the gate failed; nothing promoted",
+            vec![step("gate", "fail", "✗ roc_auc >= 0.8: roc_auc = 0.5012")],
+        ),
+    )
+    .unwrap();
+
+    let ctx = Context {
+        theme: Theme::load("dark", None, ColorDepth::TrueColor).unwrap(),
+        keymap: lathe::tui::keymap::Keymap::load(None).unwrap(),
+        dirs: None,
+        project: Some(project),
+        is_sample: false,
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut app = App::new(ctx, tx);
+    app.settle(&rx, Duration::from_secs(60));
+    let mut term = Terminal::new(TestBackend::new(120, 32)).unwrap();
+    let key = |app: &mut App, code, mods| {
+        app.handle(Event::Terminal(TermEvent::Key(KeyEvent::new(code, mods))));
+        app.settle(&rx, Duration::from_secs(60));
+    };
+    let mut screen = |app: &mut App| {
+        term.draw(|f| app.render(f)).unwrap();
+        let buf = term.backend().buffer().clone();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                out.push_str(buf[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
+    };
+    key(&mut app, KeyCode::Char('4'), KeyModifiers::ALT);
+    assert!(
+        screen(&mut app).contains("pipeline runs"),
+        "the key bar names P"
+    );
+    key(&mut app, KeyCode::Char('P'), KeyModifiers::NONE);
+    let s = screen(&mut app);
+    assert!(s.contains("Pipeline runs"), "{s}");
+    // Newest first, the newest selected: its steps below.
+    let newest = s.find("01KAAAAAA2AA").expect("newest run listed");
+    let older = s.find("01KAAAAAA1AA").expect("older run listed");
+    assert!(newest < older, "{s}");
+    assert!(s.contains("roc_auc = 0.5012"), "{s}");
+    key(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    let s = screen(&mut app);
+    assert!(s.contains("champion → RUN1"), "{s}");
+    key(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    let s = screen(&mut app);
+    assert!(!s.contains("Pipeline runs"), "{s}");
+}

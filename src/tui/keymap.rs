@@ -61,6 +61,8 @@ pub enum Action {
     Undo,
     /// Compare: every setting, or only those that differ.
     ShowAll,
+    /// Experiments: the pipeline runs' history.
+    Pipeline,
     Screen(u8),
 }
 
@@ -113,6 +115,7 @@ impl Action {
             ("delete".into(), Self::Delete, "delete runs"),
             ("undo".into(), Self::Undo, "undo last delete"),
             ("show_all".into(), Self::ShowAll, "all settings/diffs"),
+            ("pipeline".into(), Self::Pipeline, "pipeline runs"),
         ];
         for i in 1..=6u8 {
             v.push((format!("screen_{i}"), Self::Screen(i), "go to screen"));
