@@ -668,3 +668,35 @@ fn the_experiments_screen_shows_the_pipeline_history() {
     let s = screen(&mut app);
     assert!(!s.contains("Pipeline runs"), "{s}");
 }
+
+/// An error once the run started (here a label file without the key column)
+/// is a recorded outcome: exit 2, the JSON record names the step and why.
+#[test]
+fn an_error_after_the_start_is_recorded_with_its_step_and_exits_2() {
+    let sb = sample();
+    std::fs::write(sb.file("labels.csv"), "id,failure\n100001,1\n").unwrap();
+    let toml = std::fs::read_to_string(sb.file("lathe.toml")).unwrap();
+    std::fs::write(
+        sb.file("lathe.toml"),
+        format!("{toml}\n[pipeline.labels]\nfile = \"labels.csv\"\nkey = \"reading_id\"\n"),
+    )
+    .unwrap();
+    let (code, rec) = run(&sb, &[]);
+    assert_eq!(code, 2, "{rec:#}");
+    assert_eq!(rec["outcome"], "error");
+    assert_eq!(steps(&rec), [("data".to_owned(), "error".to_owned())]);
+    let why = rec["summary"].as_str().unwrap();
+    assert!(
+        why.contains("no column 'reading_id'") && why.contains("labels.csv"),
+        "{why}"
+    );
+    assert_eq!(champion(&sb), None);
+    // The human form says it on stderr too.
+    let out = sb.run(&["pipeline", "run"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("error: "),
+        "{}",
+        text(&out)
+    );
+}

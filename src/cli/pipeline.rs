@@ -122,6 +122,9 @@ fn run_pipeline(cli: &Cli, a: &RunArgs) -> Result<i32> {
         }
     };
     let rec = pipeline::run(&project, &opts, &on_step, &cancel)?;
+    if rec.outcome == Outcome::Error && !a.json {
+        eprintln!("error: {}", rec.summary);
+    }
     if let Some(f) = &a.bundle_path_file {
         let text = rec
             .bundle

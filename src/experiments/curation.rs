@@ -411,6 +411,19 @@ mod tests {
     }
 
     #[test]
+    fn promoting_keeps_the_champion_it_replaces_as_previous() {
+        let mut c = Curation::default();
+        assert_eq!(c.promote("A").ok(), Some(None));
+        assert_eq!(c.aliases.get(PREVIOUS), None);
+        assert_eq!(c.promote("B").ok(), Some(Some("A".to_owned())));
+        assert_eq!(c.aliases.get(CHAMPION).map(String::as_str), Some("B"));
+        assert_eq!(c.aliases.get(PREVIOUS).map(String::as_str), Some("A"));
+        // Promoting the champion again leaves `previous` alone.
+        assert_eq!(c.promote("B").ok(), Some(Some("B".to_owned())));
+        assert_eq!(c.aliases.get(PREVIOUS).map(String::as_str), Some("A"));
+    }
+
+    #[test]
     fn empty_metadata_is_not_kept() {
         let mut c = Curation::default();
         c.add_tags("A", &["baseline".to_owned()])

@@ -40,8 +40,9 @@ pub struct RunOptions {
     pub server_binary: Option<PathBuf>,
 }
 
-/// Run the project's pipeline; the record says how it ended (errors that
-/// stop it before it starts, like a bad `[pipeline]`, are returned as errors).
+/// Run the project's pipeline; the record says how it ended, errors after
+/// the start included (errors that stop it before it starts — a bad
+/// `[pipeline]`, another pipeline holding the lock — are returned as errors).
 pub fn run(
     project: &Project,
     opts: &RunOptions,
@@ -72,13 +73,8 @@ pub fn run(
     let (outcome, summary) = match result {
         Ok(end) => end,
         Err(e) if e.kind == ErrorKind::Cancelled => (Outcome::Cancelled, "cancelled".to_owned()),
-        Err(e) => {
-            rec.outcome = Outcome::Error;
-            rec.summary = e.to_string();
-            rec.finished = Some(crate::util::now_rfc3339());
-            state::write_record(project, &rec)?;
-            return Err(e);
-        }
+        // Once started, an error is a recorded outcome (exit 2), so --json still has a record.
+        Err(e) => (Outcome::Error, e.to_string()),
     };
     rec.outcome = outcome;
     rec.summary = summary;
