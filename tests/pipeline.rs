@@ -700,3 +700,57 @@ fn an_error_after_the_start_is_recorded_with_its_step_and_exits_2() {
         text(&out)
     );
 }
+
+/// A champion of another configuration is cross-validated again on the
+/// candidate's folds and compared, paired; a margin it cannot clear fails
+/// the gate (exit 1) and leaves the champion.
+#[test]
+fn the_gate_compares_with_a_champion_of_another_configuration_on_the_same_folds() {
+    let sb = sample();
+    let out = sb.run(&[
+        "train",
+        "--data",
+        "maintenance_reference.csv",
+        "--target",
+        "failure",
+        "--algorithms",
+        "gaussian_nb",
+        "--ignore",
+        "reading_id,timestamp,machine_id",
+        "--folds",
+        "3",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let nb = doc["runs"][0]["run_id"].as_str().unwrap().to_owned();
+    assert!(sb.run(&["runs", "alias", &nb, "champion"]).status.success());
+    let toml = std::fs::read_to_string(sb.file("lathe.toml")).unwrap();
+    std::fs::write(
+        sb.file("lathe.toml"),
+        toml.replace("margin = 0.0", "margin = 0.5"),
+    )
+    .unwrap();
+
+    let (code, rec) = run(&sb, &[]);
+    assert_eq!(code, 1, "{rec:#}");
+    let cmp = &rec["gate"]["comparison"];
+    assert_eq!(cmp["champion"], nb.as_str());
+    assert_eq!(cmp["same_configuration"], false);
+    assert_eq!(cmp["metric"], "roc_auc");
+    let (cand, champ) = (
+        cmp["candidate_mean"].as_f64().unwrap(),
+        cmp["champion_mean"].as_f64().unwrap(),
+    );
+    assert!(cand > 0.5 && champ > 0.5, "{cmp:#}");
+    let p = cmp["p"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&p), "{cmp:#}");
+    // Beating it by 0.5 of ROC AUC is impossible: the one-sided p is large.
+    assert!(p >= 0.5, "{cmp:#}");
+    assert!(
+        !steps(&rec)
+            .iter()
+            .any(|(s, _)| s == "bundle" || s == "promote")
+    );
+    assert_eq!(champion(&sb).as_deref(), Some(nb.as_str()));
+}

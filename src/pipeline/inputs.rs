@@ -15,8 +15,8 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::config::write_atomic;
+use crate::data::LoadOptions;
 use crate::data::schema::{CheckResult, Schema, SchemaSpec};
-use crate::data::{LoadOptions, LogicalType};
 use crate::error::{Error, Result};
 use crate::jobs::{CancelToken, NoProgress};
 use crate::pipeline::spec::ValidPipeline;
@@ -279,19 +279,7 @@ pub fn training_file(
             .map_err(|e| Error::internal(format!("writing the training table: {e}")))?;
         write_atomic(&path, &buf)?;
     }
-    // Types are in the Parquet file; categorical overrides stay categorical.
-    let types = g
-        .frame
-        .columns()
-        .iter()
-        .filter(|c| LogicalType::of(c.dtype()) == LogicalType::Categorical)
-        .map(|c| (c.name().to_string(), LogicalType::Categorical))
-        .collect();
-    Ok((
-        path,
-        LoadOptions {
-            types,
-            ..LoadOptions::default()
-        },
-    ))
+    // The Parquet file keeps the types; it is read with no overrides, as
+    // `lathe bundle export` reads a run's data again (same frame, same fingerprint).
+    Ok((path, LoadOptions::default()))
 }

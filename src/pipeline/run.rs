@@ -202,8 +202,9 @@ fn steps(
             return Err(Error::cancelled());
         }
         let detail = format!(
-            "{} configurations on {} rows in {:.1} s",
+            "{} configuration{} on {} rows in {:.1} s",
             outcome.runs.len(),
+            if outcome.runs.len() == 1 { "" } else { "s" },
             prep.frame.height(),
             outcome.elapsed_s
         );
