@@ -418,6 +418,23 @@ fn bad_pipeline_sections_are_refused_before_any_work_naming_line_and_key() {
             );
         }
     }
+    // --when-drift needs a batch folder: refused before any work too.
+    let sb = Sandbox::sample();
+    let toml = std::fs::read_to_string(sb.file("lathe.toml")).unwrap();
+    std::fs::write(
+        sb.file("lathe.toml"),
+        toml.replace("batches = \"incoming\"\n", ""),
+    )
+    .unwrap();
+    let out = sb.run(&["pipeline", "run", "--when-drift"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("field 'pipeline.data.batches'"),
+        "{}",
+        text(&out)
+    );
+    assert!(!sb.file(".lathe/pipeline/runs").exists(), "work started");
+
     // A project file without the section says how to write one.
     let (code, err) = refused("");
     assert_eq!(code, 2);

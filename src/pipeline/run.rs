@@ -50,6 +50,14 @@ pub fn run(
     cancel: &CancelToken,
 ) -> Result<PipelineRecord> {
     let valid = spec::load(project)?;
+    if (opts.when_drift || valid.has("drift")) && valid.batches.is_none() {
+        return Err(Error::config(
+            "the drift check looks at the newest batch, and [pipeline.data] has no `batches` folder",
+        )
+        .at(project.root.join(crate::project::PROJECT_FILE))
+        .field("pipeline.data.batches")
+        .hint("add batches = \"FOLDER\" to [pipeline.data], where new data files arrive"));
+    }
     let _lock = state::lock(project, opts.wait)?;
     state::mark_interrupted(project)?;
     let mut rec = PipelineRecord {
