@@ -435,6 +435,18 @@ fn bad_pipeline_sections_are_refused_before_any_work_naming_line_and_key() {
     );
     assert!(!sb.file(".lathe/pipeline/runs").exists(), "work started");
 
+    // The bundle step without a static server: refused before training, saying how to build one.
+    let sb = Sandbox::sample();
+    let out = sb
+        .lathe()
+        .args(["pipeline", "run"])
+        .env_remove("LATHE_SERVER_BINARY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--server-binary"), "{}", text(&out));
+    assert!(!sb.file(".lathe/pipeline/runs").exists(), "work started");
+
     // A project file without the section says how to write one.
     let (code, err) = refused("");
     assert_eq!(code, 2);
@@ -446,7 +458,8 @@ fn a_second_pipeline_refuses_while_one_holds_the_lock() {
     let sb = Sandbox::sample();
     let project = lathe::project::Project::open(&sb.project()).unwrap();
     let held = lathe::pipeline::state::lock(&project, false).unwrap();
-    let out = sb.run(&["pipeline", "run"]);
+    let bin = crate::bundle::server_binary();
+    let out = sb.run(&["pipeline", "run", "--server-binary", bin.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -709,12 +722,13 @@ fn an_error_after_the_start_is_recorded_with_its_step_and_exits_2() {
     );
     assert_eq!(champion(&sb), None);
     // The human form says it on stderr too.
-    let out = sb.run(&["pipeline", "run"]);
+    let bin = crate::bundle::server_binary();
+    let out = sb.run(&["pipeline", "run", "--server-binary", bin.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("error: "),
-        "{}",
-        text(&out)
+        err.contains("error: ") && err.contains("no column 'reading_id'"),
+        "{err}"
     );
 }
 

@@ -50,14 +50,7 @@ pub fn run(
     cancel: &CancelToken,
 ) -> Result<PipelineRecord> {
     let valid = spec::load(project)?;
-    if (opts.when_drift || valid.has("drift")) && valid.batches.is_none() {
-        return Err(Error::config(
-            "the drift check looks at the newest batch, and [pipeline.data] has no `batches` folder",
-        )
-        .at(project.root.join(crate::project::PROJECT_FILE))
-        .field("pipeline.data.batches")
-        .hint("add batches = \"FOLDER\" to [pipeline.data], where new data files arrive"));
-    }
+    super::validate::preflight(project, &valid, opts)?;
     let _lock = state::lock(project, opts.wait)?;
     state::mark_interrupted(project)?;
     let mut rec = PipelineRecord {
@@ -263,7 +256,7 @@ fn steps(
             server_binary: opts
                 .server_binary
                 .clone()
-                .or_else(|| b.server_binary.clone()),
+                .or_else(|| b.server_binary.as_ref().map(|p| project.resolve(p))),
             sign: b.sign.as_ref().map(|s| project.resolve(s)),
             oci: b.oci,
             ..ExportOptions::default()

@@ -288,3 +288,38 @@ impl PipelineSpec {
         Ok(hex::encode(h.finalize()))
     }
 }
+
+/// What a run needs besides the spec, checked before it starts: a batch
+/// folder for the drift check, the static server for the bundle step.
+pub fn preflight(
+    project: &Project,
+    valid: &ValidPipeline,
+    opts: &crate::pipeline::RunOptions,
+) -> Result<()> {
+    if (opts.when_drift || valid.has("drift")) && valid.batches.is_none() {
+        return Err(Error::config(
+            "the drift check looks at the newest batch, and [pipeline.data] has no `batches` folder",
+        )
+        .at(project.root.join(crate::project::PROJECT_FILE))
+        .field("pipeline.data.batches")
+        .hint("add batches = \"FOLDER\" to [pipeline.data], where new data files arrive"));
+    }
+    // The bundle step needs the static server: say so now, not after training.
+    let server = opts.server_binary.clone().or_else(|| {
+        valid
+            .spec
+            .bundle
+            .server_binary
+            .as_ref()
+            .map(|p| project.resolve(p))
+    });
+    if valid.has("bundle") {
+        crate::bundle::export::find_server(server.as_deref()).map_err(|e| {
+            let hint = e.hint.clone().unwrap_or_default();
+            e.hint(format!(
+                "{hint}; or give --server-binary PATH, or drop \"bundle\" from [pipeline] steps"
+            ))
+        })?;
+    }
+    Ok(())
+}
