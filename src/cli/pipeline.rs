@@ -62,9 +62,12 @@ pub fn run(cli: &Cli, cmd: &PipelineCommand) -> Result<i32> {
         PipelineCommand::History { limit, json } => history(cli, *limit, *json),
         PipelineCommand::Generate(a) => {
             let project = open(cli, None)?;
-            let files = pipeline::deploy::write(&project, a)?;
+            let (files, notes) = pipeline::deploy::write(&project, a)?;
             for f in files {
                 output::emitln(&format!("wrote {}", f.display()))?;
+            }
+            for n in notes {
+                eprintln!("note: {n}");
             }
             Ok(0)
         }

@@ -165,8 +165,9 @@ fn yaml(header: &str, v: &impl Serialize) -> Result<String> {
     ))
 }
 
-/// Write every file; returns their paths.
-pub fn write(project: &Project, a: &GenerateArgs) -> Result<Vec<PathBuf>> {
+/// Write every file; returns their paths, and notes on what was left out
+/// (the gitops layout needs a champion with a bundle).
+pub fn write(project: &Project, a: &GenerateArgs) -> Result<(Vec<PathBuf>, Vec<String>)> {
     let out = project.resolve(&a.out);
     let mut files: Vec<(PathBuf, String)> = vec![(
         out.join("cronjob.yaml"),
@@ -178,13 +179,20 @@ pub fn write(project: &Project, a: &GenerateArgs) -> Result<Vec<PathBuf>> {
         yaml("Tekton Pipeline", &tekton::pipeline(&task))?,
     ));
     files.push((out.join("tekton/task.yaml"), yaml("Tekton Task", &task)?));
-    files.extend(gitops(project, &out.join("gitops"), &a.image)?);
+    let mut notes = Vec::new();
+    match gitops(project, &out.join("gitops"), &a.image) {
+        Ok(f) => files.extend(f),
+        Err(e) if e.kind == crate::error::ErrorKind::Usage => {
+            notes.push(format!("no gitops/ layout: {e}"));
+        }
+        Err(e) => return Err(e),
+    }
     let mut written = Vec::new();
     for (path, text) in files {
         write_atomic(&path, text.as_bytes())?;
         written.push(path);
     }
-    Ok(written)
+    Ok((written, notes))
 }
 
 /// `gitops/base/` (the champion's bundle manifests) and `gitops/overlays/production/`.
