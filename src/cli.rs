@@ -10,6 +10,7 @@ pub mod drift;
 pub mod init;
 pub mod label;
 pub mod output;
+pub mod pipeline;
 pub mod runs;
 pub mod train;
 
@@ -64,6 +65,9 @@ pub enum Command {
     Serve(crate::serve::ServeArgs),
     /// Check fresh data for drift against a reference, column by column; exit 1 on dataset drift.
     Drift(Box<drift::DriftArgs>),
+    /// The declarative retraining pipeline of lathe.toml: run it, see its history, deploy it.
+    #[command(subcommand)]
+    Pipeline(pipeline::PipelineCommand),
     /// Print shell completions: `lathe completions bash > /etc/bash_completion.d/lathe`.
     Completions(completions::CompletionsArgs),
 }
@@ -147,6 +151,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<i32> {
         Command::Predict(args) => bundle::predict(cli, args),
         Command::Serve(args) => crate::serve::main_with(args).map(|()| 0),
         Command::Drift(args) => drift::run(cli, args),
+        Command::Pipeline(cmd) => pipeline::run(cli, cmd),
         Command::Completions(args) => completions::run(args),
     }
 }

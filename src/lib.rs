@@ -10,7 +10,7 @@
 //!   front-ends      cli ─────────┐        tui (feature "tui")
 //!                                ▼           ▼
 //!   steps           data · label · train · experiments (run store) · bundle · serve · drift
-//!                   (pipeline: later)
+//!                   pipeline (runs the steps above unattended)
 //!                                ▼
 //!   foundation      project · config · jobs · error
 //! ```
@@ -33,6 +33,7 @@
 //! | experiments | `experiments` | `lathe runs …`                  | Experiments |
 //! | bundle | [`bundle`], `serve` | `lathe bundle …`, `lathe predict`, `lathe serve` | Bundles |
 //! | drift | `drift`      | `lathe drift`                         | Drift      |
+//! | pipeline | `pipeline` | `lathe pipeline run/history/generate` | (history in Experiments) |
 
 pub mod bundle;
 #[cfg(feature = "core")]
@@ -50,6 +51,8 @@ pub mod experiments;
 pub mod jobs;
 #[cfg(feature = "core")]
 pub mod label;
+#[cfg(feature = "core")]
+pub mod pipeline;
 #[cfg(feature = "core")]
 pub mod project;
 #[cfg(feature = "core")]

@@ -54,6 +54,9 @@ pub struct ProjectFile {
     /// What the label step labels by default (`lathe label …`, the Label screen).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<LabelDefaults>,
+    /// `[pipeline]`: kept as a table here; `pipeline::spec` reads and checks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<toml::Table>,
 }
 
 /// `[label]`: the dataset labelled by default and its starting settings.
@@ -183,6 +186,7 @@ impl Project {
             description: None,
             sources: Vec::new(),
             label: None,
+            pipeline: None,
         };
         let body = toml::to_string(&file).map_err(|e| Error::internal(e.to_string()))?;
         let text = format!(

@@ -353,7 +353,14 @@ fn aliases_move_keep_their_history_and_name_runs() {
     assert_eq!(shown["aliases"], serde_json::json!(["champion"]));
     let a = json_of(&sb.run(&["runs", "alias", "--json"]));
     assert_eq!(a["aliases"]["champion"], ids[1].as_str());
-    let history = a["history"].as_array().unwrap();
+    // The champion it replaced is kept as `previous`.
+    assert_eq!(a["aliases"]["previous"], ids[0].as_str());
+    let history: Vec<&serde_json::Value> = a["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["alias"] == "champion")
+        .collect();
     assert_eq!(history.len(), 2);
     assert_eq!(history[1]["previous"], ids[0].as_str());
     // One run per alias; a run can hold several.

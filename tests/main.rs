@@ -19,6 +19,7 @@ mod loading;
 mod metrics;
 #[cfg(unix)]
 mod mlflow;
+mod pipeline;
 mod project;
 #[cfg(feature = "tui")]
 mod pty;

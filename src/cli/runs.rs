@@ -47,7 +47,8 @@ pub enum RunsCommand {
     /// Give a run a display name (an empty name clears it).
     Rename { run: String, name: String },
     /// Point an alias (champion, challenger, …) at a run; with no arguments,
-    /// list the aliases.
+    /// list the aliases. Pointing `champion` elsewhere keeps the run it
+    /// pointed to as `previous`.
     Alias(AliasArgs),
     /// Archive runs: hidden from the leaderboard (list --all shows them), and
     /// their models freed by gc unless an alias or bundle needs them.
@@ -790,7 +791,12 @@ fn alias(store: &Store, a: &AliasArgs) -> Result<i32> {
     match a.args.as_slice() {
         [run, name] => {
             let id = store.resolve(run)?;
-            let prev = store.curate(|c| c.set_alias(name, &id))?;
+            // `champion` keeps the one it replaces as `previous`.
+            let prev = if name == crate::experiments::curation::CHAMPION {
+                store.curate(|c| c.promote(&id))?
+            } else {
+                store.curate(|c| c.set_alias(name, &id))?
+            };
             output::emitln(&match prev {
                 Some(p) if p != id => format!("{name} → {} (was {})", short(&id), short(&p)),
                 _ => format!("{name} → {}", short(&id)),

@@ -22,6 +22,10 @@ use crate::experiments::store::Store;
 pub const CURATION_FORMAT_VERSION: u32 = 1;
 pub const CURATION_FILE: &str = "experiments.json";
 const LOCK_FILE: &str = "experiments.lock";
+/// The alias of the model in production; [`Curation::promote`] moves it.
+pub const CHAMPION: &str = "champion";
+/// The champion before the last promotion.
+pub const PREVIOUS: &str = "previous";
 /// Deleted run folders wait here until `lathe runs gc` (or `restore`).
 pub const TRASH_DIR: &str = "trash";
 
@@ -150,6 +154,18 @@ impl Curation {
             });
         }
         Ok(previous)
+    }
+
+    /// Make `run_id` the champion, keeping the run it replaces as `previous`
+    /// (one change of the curation, so never a half-done promotion); returns
+    /// the champion before.
+    pub fn promote(&mut self, run_id: &str) -> Result<Option<String>> {
+        let before = self.aliases.get(CHAMPION).cloned();
+        if let Some(b) = before.as_deref().filter(|b| *b != run_id) {
+            self.set_alias(PREVIOUS, b)?;
+        }
+        self.set_alias(CHAMPION, run_id)?;
+        Ok(before)
     }
 
     /// Remove `alias`; returns the run it pointed to.
@@ -392,6 +408,19 @@ mod tests {
         assert_eq!(c.alias_history.len(), 3);
         assert!(c.set_alias("1st", "A").is_err());
         assert!(c.set_alias("has space", "A").is_err());
+    }
+
+    #[test]
+    fn promoting_keeps_the_champion_it_replaces_as_previous() {
+        let mut c = Curation::default();
+        assert_eq!(c.promote("A").ok(), Some(None));
+        assert_eq!(c.aliases.get(PREVIOUS), None);
+        assert_eq!(c.promote("B").ok(), Some(Some("A".to_owned())));
+        assert_eq!(c.aliases.get(CHAMPION).map(String::as_str), Some("B"));
+        assert_eq!(c.aliases.get(PREVIOUS).map(String::as_str), Some("A"));
+        // Promoting the champion again leaves `previous` alone.
+        assert_eq!(c.promote("B").ok(), Some(Some("B".to_owned())));
+        assert_eq!(c.aliases.get(PREVIOUS).map(String::as_str), Some("A"));
     }
 
     #[test]

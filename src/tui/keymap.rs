@@ -67,6 +67,8 @@ pub enum Action {
     Order,
     /// Label: the label column and classes.
     Setup,
+    /// Experiments: the pipeline runs' history.
+    Pipeline,
     Screen(u8),
 }
 
@@ -122,6 +124,7 @@ impl Action {
             ("bulk".into(), Self::Bulk, "bulk label (expr)"),
             ("order".into(), Self::Order, "label queue order"),
             ("setup".into(), Self::Setup, "label column/classes"),
+            ("pipeline".into(), Self::Pipeline, "pipeline runs"),
         ];
         for i in 1..=6u8 {
             v.push((format!("screen_{i}"), Self::Screen(i), "go to screen"));

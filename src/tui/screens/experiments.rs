@@ -10,10 +10,14 @@
 //! store is read when the screen is shown and after each change; with the
 //! run index that takes milliseconds for thousands of runs.
 //! Drawing is `experiments/render.rs` (leaderboard, detail) and
-//! `experiments/compare.rs` (the comparison).
+//! `experiments/compare.rs` (the comparison); `experiments/pipeline.rs` is
+//! the history of the project's pipeline runs.
 
 mod compare;
+mod pipeline;
 mod render;
+
+pub use pipeline::PipelineView;
 
 use std::cell::Cell;
 use std::path::PathBuf;
@@ -153,6 +157,8 @@ pub struct ExperimentsScreen {
     /// Run ids marked for comparison, in marking order.
     pub marked: Vec<String>,
     pub compare: Option<CompareView>,
+    /// The pipeline runs' history, when shown.
+    pub pipeline: Option<PipelineView>,
     pub input: Option<(InputKind, String)>,
     pub status: String,
     undo: Option<Undo>,
@@ -181,6 +187,7 @@ impl ExperimentsScreen {
             page: Cell::new(10),
             marked: Vec::new(),
             compare: None,
+            pipeline: None,
             input: None,
             status: String::new(),
             undo: None,
@@ -194,6 +201,7 @@ impl ExperimentsScreen {
         self.project_root = Some(project.root.clone());
         self.marked.clear();
         self.compare = None;
+        self.pipeline = None;
         self.undo = None;
         self.row = 0;
         self.offset.set(0);
@@ -402,6 +410,15 @@ impl ExperimentsScreen {
         if self.compare.is_some() {
             return self.compare_action(a);
         }
+        if let Some(v) = &mut self.pipeline {
+            if a == Action::Start {
+                return self.open_pipeline().into();
+            }
+            if !v.action(a) {
+                self.pipeline = None;
+            }
+            return Reply::Nothing;
+        }
         let page = self.page.get().max(1);
         match a {
             Action::Up => self.row = self.row.saturating_sub(1),
@@ -440,6 +457,7 @@ impl ExperimentsScreen {
             }
             Action::Undo => return self.undo().into(),
             Action::Export => return self.export().into(),
+            Action::Pipeline => return self.open_pipeline().into(),
             Action::Close => {
                 if !self.marked.is_empty() {
                     self.marked.clear();
@@ -616,6 +634,18 @@ impl ExperimentsScreen {
             charts.len(),
             EXPORT_DIR
         );
+        Ok(())
+    }
+
+    /// Show (or read again) the pipeline runs' history.
+    fn open_pipeline(&mut self) -> Result<()> {
+        let Some(root) = &self.project_root else {
+            return Ok(());
+        };
+        let row = self.pipeline.as_ref().map_or(0, |v| v.row);
+        let mut v = PipelineView::load(root)?;
+        v.row = row.min(v.runs.len().saturating_sub(1));
+        self.pipeline = Some(v);
         Ok(())
     }
 

@@ -47,6 +47,16 @@ fn cell(s: &str, w: usize, right: bool) -> String {
 impl ExperimentsScreen {
     pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme, keys: &Keymap) {
         let cx = Ctx { theme, keys };
+        if let Some(v) = &self.pipeline {
+            let h = area.height.saturating_sub(1);
+            v.render(f, Rect::new(area.x, area.y, area.width, h), &cx);
+            self.render_bottom(
+                f,
+                Rect::new(area.x, area.bottom().saturating_sub(1), area.width, 1),
+                &cx,
+            );
+            return;
+        }
         if let Some(v) = &self.compare {
             v.render(f, area, &cx);
             self.render_bottom(
@@ -399,6 +409,8 @@ impl ExperimentsScreen {
         let t = cx.theme;
         let text = if !self.status.is_empty() {
             Span::styled(format!(" {}", self.status), t.style("status.ok"))
+        } else if self.pipeline.is_some() {
+            Span::styled(super::PipelineView::bottom(cx), t.style("dim"))
         } else if self.compare.is_some() {
             Span::styled(
                 format!(
@@ -413,9 +425,10 @@ impl ExperimentsScreen {
         } else {
             Span::styled(
                 format!(
-                    " {} mark · {} compare · ←→ column, {} sort · {} filter · {} tag {} note {} alias {} archive {} delete {} undo · {} export",
+                    " {} mark · {} compare · {} pipeline runs · ←→ column, {} sort · {} filter · {} tag {} note {} alias {} archive {} delete {} undo · {} export",
                     cx.key(Action::Toggle),
                     cx.key(Action::Edit),
+                    cx.key(Action::Pipeline),
                     cx.key(Action::Sort),
                     cx.key(Action::Search),
                     cx.key(Action::Tag),
