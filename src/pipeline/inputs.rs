@@ -40,7 +40,7 @@ pub struct Gathered {
     pub checks_run: usize,
     /// Rows whose label came from the label file.
     pub relabelled: usize,
-    /// Hash of the label state (label file content; the journal position later).
+    /// Hash of the label state (label file content, the label journal's position).
     pub label_state: String,
     pub frame: DataFrame,
     /// The newest batch file, when the batch folder has any.
