@@ -1,0 +1,249 @@
+//! Brute-force k-nearest neighbours, blocked: the Euclidean distances of a
+//! block of queries to a block of training rows come from one matrix product
+//! (`|q|² + |x|² − 2·q·xᵀ`, ndarray's GEMM), Manhattan distances from a plain
+//! loop over the same blocks; each query keeps its k best in a small sorted
+//! buffer, and query blocks run in parallel. This is scikit-learn's
+//! `algorithm="brute"`. Ties in distance go to the earlier training row, so
+//! answers never depend on the thread count. The model is its training rows
+//! (plain data); k above the row count uses every row.
+
+use ndarray::{ArrayView2, Axis, Slice};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::train::matrix::Matrix;
+
+/// How neighbours vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weights {
+    Uniform,
+    /// By inverse distance; neighbours at distance 0 take the whole vote.
+    Distance,
+}
+
+/// Distance between rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    Euclidean,
+    Manhattan,
+}
+
+/// What the neighbours carry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KnnTarget {
+    /// Class index per row and the class count.
+    Classes { y: Vec<usize>, n_classes: usize },
+    Values(Vec<f64>),
+}
+
+/// A fitted k-NN model: the training rows themselves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Knn {
+    /// Neighbours used: the k asked for, at most the training rows.
+    pub k: usize,
+    pub weights: Weights,
+    pub metric: Metric,
+    pub cols: usize,
+    /// Training rows, row-major.
+    pub x: Vec<f64>,
+    pub target: KnnTarget,
+}
+
+const QUERY_BLOCK: usize = 128;
+const TRAIN_BLOCK: usize = 4096;
+
+impl Knn {
+    /// Keep the training rows; `k` above their count is capped to it.
+    pub fn fit(x: &Matrix, target: KnnTarget, k: usize, weights: Weights, metric: Metric) -> Result<Self> {
+        let n = match &target {
+            KnnTarget::Classes { y, .. } => y.len(),
+            KnnTarget::Values(v) => v.len(),
+        };
+        if x.rows == 0 {
+            return Err(Error::usage("k-NN needs at least one training row"));
+        }
+        if n != x.rows {
+            return Err(Error::internal(format!("{} rows but {n} targets", x.rows)));
+        }
+        if k == 0 {
+            return Err(Error::usage("k-NN needs k of at least 1").field("k"));
+        }
+        Ok(Self {
+            k: k.min(x.rows),
+            weights,
+            metric,
+            cols: x.cols,
+            x: x.data.clone(),
+            target,
+        })
+    }
+
+    fn rows(&self) -> usize {
+        self.x.len() / self.cols.max(1)
+    }
+
+    /// The k nearest training rows of every query row, nearest first: (distance, row).
+    pub fn neighbours(&self, q: &Matrix) -> Result<Vec<Vec<(f64, u32)>>> {
+        if q.cols != self.cols {
+            return Err(Error::input(format!(
+                "k-NN was fitted on {} features, not {}",
+                self.cols, q.cols
+            )));
+        }
+        let n = self.rows();
+        let train = ArrayView2::from_shape((n, self.cols), &self.x)
+            .map_err(|e| Error::internal(format!("k-NN training rows: {e}")))?;
+        let norms: Vec<f64> = (0..n)
+            .map(|r| self.x[r * self.cols..(r + 1) * self.cols].iter().map(|v| v * v).sum())
+            .collect();
+        let queries = ArrayView2::from_shape((q.rows, q.cols), &q.data)
+            .map_err(|e| Error::internal(format!("k-NN queries: {e}")))?;
+        let blocks: Vec<Vec<Vec<(f64, u32)>>> = (0..q.rows.div_ceil(QUERY_BLOCK))
+            .into_par_iter()
+            .map(|b| {
+                let lo = b * QUERY_BLOCK;
+                let hi = (lo + QUERY_BLOCK).min(q.rows);
+                let qb = queries.slice_axis(Axis(0), Slice::from(lo..hi));
+                let mut best: Vec<Vec<(f64, u32)>> =
+                    vec![Vec::with_capacity(self.k + 1); hi - lo];
+                for t0 in (0..n).step_by(TRAIN_BLOCK) {
+                    let t1 = (t0 + TRAIN_BLOCK).min(n);
+                    let tb = train.slice_axis(Axis(0), Slice::from(t0..t1));
+                    match self.metric {
+                        Metric::Euclidean => {
+                            let dots = qb.dot(&tb.t());
+                            for (i, row) in dots.outer_iter().enumerate() {
+                                let qn: f64 = qb.row(i).iter().map(|v| v * v).sum();
+                                let heap = &mut best[i];
+                                for (j, &d) in row.iter().enumerate() {
+                                    let d2 = (qn + norms[t0 + j] - 2.0 * d).max(0.0);
+                                    push(heap, self.k, d2, (t0 + j) as u32);
+                                }
+                            }
+                        }
+                        Metric::Manhattan => {
+                            for (i, qr) in qb.outer_iter().enumerate() {
+                                let heap = &mut best[i];
+                                for (j, tr) in tb.outer_iter().enumerate() {
+                                    let d: f64 = qr.iter().zip(tr).map(|(a, b)| (a - b).abs()).sum();
+                                    push(heap, self.k, d, (t0 + j) as u32);
+                                }
+                            }
+                        }
+                    }
+                }
+                if self.metric == Metric::Euclidean {
+                    for heap in &mut best {
+                        for e in heap.iter_mut() {
+                            e.0 = e.0.sqrt();
+                        }
+                    }
+                }
+                best
+            })
+            .collect();
+        Ok(blocks.into_iter().flatten().collect())
+    }
+
+    /// Per query: class probabilities (`n_classes` each) or the predicted value.
+    pub fn predict(&self, q: &Matrix) -> Result<Vec<f64>> {
+        let neighbours = self.neighbours(q)?;
+        let mut out = Vec::new();
+        for nb in &neighbours {
+            let w = vote_weights(self.weights, nb);
+            match &self.target {
+                KnnTarget::Classes { y, n_classes } => {
+                    let mut p = vec![0.0; *n_classes];
+                    for (&(_, r), wi) in nb.iter().zip(&w) {
+                        if let Some(slot) = p.get_mut(y[r as usize]) {
+                            *slot += wi;
+                        }
+                    }
+                    let total: f64 = p.iter().sum();
+                    out.extend(p.iter().map(|v| v / total.max(1e-300)));
+                }
+                KnnTarget::Values(v) => {
+                    let total: f64 = w.iter().sum();
+                    let s: f64 = nb.iter().zip(&w).map(|(&(_, r), wi)| wi * v[r as usize]).sum();
+                    out.push(s / total.max(1e-300));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Insert (d, r) into a buffer of the k best, sorted by (distance, row).
+fn push(heap: &mut Vec<(f64, u32)>, k: usize, d: f64, r: u32) {
+    if heap.len() == k {
+        let worst = heap[k - 1];
+        if d > worst.0 || (d == worst.0 && r > worst.1) {
+            return;
+        }
+        heap.pop();
+    }
+    let at = heap.partition_point(|&(hd, hr)| hd < d || (hd == d && hr < r));
+    heap.insert(at, (d, r));
+}
+
+fn vote_weights(weights: Weights, nb: &[(f64, u32)]) -> Vec<f64> {
+    match weights {
+        Weights::Uniform => vec![1.0; nb.len()],
+        Weights::Distance => {
+            if nb.iter().any(|&(d, _)| d == 0.0) {
+                nb.iter().map(|&(d, _)| f64::from(u8::from(d == 0.0))).collect()
+            } else {
+                nb.iter().map(|&(d, _)| 1.0 / d).collect()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(rows: usize, cols: usize, data: &[f64]) -> Matrix {
+        Matrix {
+            rows,
+            cols,
+            data: data.to_vec(),
+        }
+    }
+
+    #[test]
+    fn ties_go_to_the_earlier_row_and_k_is_capped() {
+        let x = m(4, 1, &[1.0, -1.0, 1.0, 5.0]);
+        let t = KnnTarget::Classes {
+            y: vec![0, 1, 1, 0],
+            n_classes: 2,
+        };
+        let knn = Knn::fit(&x, t.clone(), 2, Weights::Uniform, Metric::Euclidean).unwrap();
+        let nb = knn.neighbours(&m(1, 1, &[0.0])).unwrap();
+        assert_eq!(nb[0], vec![(1.0, 0), (1.0, 1)]);
+        let all = Knn::fit(&x, t, 10, Weights::Uniform, Metric::Manhattan).unwrap();
+        assert_eq!(all.k, 4);
+        assert_eq!(all.predict(&m(1, 1, &[0.0])).unwrap(), vec![0.5, 0.5]);
+    }
+
+    #[test]
+    fn distance_weights_give_an_exact_match_the_whole_vote() {
+        let x = m(3, 2, &[0.0, 0.0, 3.0, 4.0, 6.0, 8.0]);
+        let knn = Knn::fit(
+            &x,
+            KnnTarget::Values(vec![1.0, 2.0, 4.0]),
+            3,
+            Weights::Distance,
+            Metric::Euclidean,
+        )
+        .unwrap();
+        assert_eq!(knn.predict(&m(1, 2, &[3.0, 4.0])).unwrap(), vec![2.0]);
+        // Distances 5 and 5 from (3, 4)±: weights equal.
+        let p = knn.predict(&m(1, 2, &[3.0, 4.0 + 1e-9])).unwrap();
+        assert!((p[0] - 2.0).abs() < 1e-6);
+    }
+}
