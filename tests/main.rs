@@ -12,6 +12,7 @@ mod drift;
 mod drift_stats;
 mod experiments;
 mod golden;
+mod learners;
 mod loading;
 mod metrics;
 #[cfg(unix)]

@@ -72,6 +72,7 @@ impl Knn {
         if k == 0 {
             return Err(Error::usage("k-NN needs k of at least 1").field("k"));
         }
+        check_present(x, "training")?;
         Ok(Self {
             k: k.min(x.rows),
             weights,
@@ -94,6 +95,7 @@ impl Knn {
                 self.cols, q.cols
             )));
         }
+        check_present(q, "query")?;
         let n = self.rows();
         let train = ArrayView2::from_shape((n, self.cols), &self.x)
             .map_err(|e| Error::internal(format!("k-NN training rows: {e}")))?;
@@ -174,6 +176,19 @@ impl Knn {
             }
         }
         Ok(out)
+    }
+}
+
+/// Distances with a missing value are undefined: refuse them, naming the column.
+fn check_present(x: &Matrix, what: &str) -> Result<()> {
+    match x.data.iter().position(|v| v.is_nan()) {
+        None => Ok(()),
+        Some(i) => Err(Error::input(format!(
+            "k-NN cannot measure distances with missing values: {what} row {} has none in feature {}",
+            i / x.cols.max(1) + 1,
+            i % x.cols.max(1) + 1
+        ))
+        .hint("impute missing values (the default preprocessing does) or use a tree learner")),
     }
 }
 
