@@ -177,7 +177,10 @@ fn main() {
         "{:<20} {:>10} {:>10} {:>8} {:>8} {:>8} {:>7}",
         "fit + predict", "lathe s", "sklearn s", "ratio", "lathe", "sklearn", "Δ acc"
     );
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     for cfg in &prep.configs {
         let id = cfg.algorithm.id;
         let t = Instant::now();
@@ -231,7 +234,11 @@ fn main() {
 
     // 3. Memory of the 25-job search, in a child process.
     let exe = std::env::current_exe().unwrap();
-    let child = Command::new(&exe).arg("--child").arg(&path).output().unwrap();
+    let child = Command::new(&exe)
+        .arg("--child")
+        .arg(&path)
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&child.stdout);
     let mut it = text
         .split_whitespace()
@@ -260,9 +267,17 @@ fn scaling(path: &Path, out_dir: &Path) {
         println!("\n(scaling skipped: no {})", big.display());
         return;
     }
-    println!("\nscaling (fit + predict s, 80/20 split of the first N rows of maint_1m; k-NN: {KNN_CURVE_QUERIES} queries):");
-    println!("{:<20} {:>9} {:>10} {:>10} {:>7}", "learner", "rows", "lathe s", "sklearn s", "ratio");
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    println!(
+        "\nscaling (fit + predict s, 80/20 split of the first N rows of maint_1m; k-NN: {KNN_CURVE_QUERIES} queries):"
+    );
+    println!(
+        "{:<20} {:>9} {:>10} {:>10} {:>7}",
+        "learner", "rows", "lathe s", "sklearn s", "ratio"
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     for n in [10_000usize, 100_000, 1_000_000] {
         let algorithms = vec![
             models()[1].clone(),
@@ -291,7 +306,10 @@ fn scaling(path: &Path, out_dir: &Path) {
                 .as_ref()
                 .and_then(|p| p["scaling"][id].as_f64())
                 .unwrap_or(f64::NAN);
-            println!("{id:<20} {n:>9} {secs:>10.3} {sk:>10.3} {:>6.2}×", secs / sk);
+            println!(
+                "{id:<20} {n:>9} {secs:>10.3} {sk:>10.3} {:>6.2}×",
+                secs / sk
+            );
         }
     }
 }

@@ -127,9 +127,16 @@ fn load(d: &Value) -> Data {
 }
 
 /// The catalogue entry `id` with `set` over its defaults.
-fn params(id: &str, task: Task, set: &[(&str, ParamValue)]) -> (&'static algorithms::AlgorithmInfo, Params) {
+fn params(
+    id: &str,
+    task: Task,
+    set: &[(&str, ParamValue)],
+) -> (&'static algorithms::AlgorithmInfo, Params) {
     let info = algorithms::find(id, task).unwrap();
-    let given: Params = set.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    let given: Params = set
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
     (info, info.resolve(&given).unwrap())
 }
 
@@ -171,12 +178,20 @@ fn score(model: &Model, test: &Data) -> f64 {
             for row in proba.chunks(test.n_classes) {
                 assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{row:?}");
             }
-            let right = labels.iter().zip(&test.classes).filter(|(a, b)| a == b).count();
+            let right = labels
+                .iter()
+                .zip(&test.classes)
+                .filter(|(a, b)| a == b)
+                .count();
             right as f64 / labels.len() as f64
         }
         Predictions::Values(p) => {
             let mean = test.values.iter().sum::<f64>() / test.values.len() as f64;
-            let ss_res: f64 = p.iter().zip(&test.values).map(|(a, b)| (a - b).powi(2)).sum();
+            let ss_res: f64 = p
+                .iter()
+                .zip(&test.values)
+                .map(|(a, b)| (a - b).powi(2))
+                .sum();
             let ss_tot: f64 = test.values.iter().map(|b| (b - mean).powi(2)).sum();
             1.0 - ss_res / ss_tot
         }
@@ -206,7 +221,9 @@ fn scores_are_within_the_stated_margin_of_scikit_learn() {
             };
             eprintln!("{name:<14} {key:<24} lathe {ours:.4}  scikit-learn {sk:.4}");
             if !ok {
-                failures.push(format!("{name} {key}: lathe {ours:.4}, scikit-learn {sk:.4}"));
+                failures.push(format!(
+                    "{name} {key}: lathe {ours:.4}, scikit-learn {sk:.4}"
+                ));
             }
         }
     }
@@ -250,7 +267,12 @@ fn tree_models(task: Task) -> Vec<(&'static algorithms::AlgorithmInfo, Params)> 
 
 #[test]
 fn same_seed_gives_the_same_model_bytes_on_one_and_two_threads() {
-    let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
+    let pool = |n| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    };
     let (one, two) = (pool(1), pool(2));
     let mut data = awkward(3000, 3);
     for c in [2, 3] {
@@ -365,13 +387,21 @@ fn one_class_in_a_bootstrap_sample_or_in_training_gives_probabilities() {
     };
     let mut y = vec![0usize; 40];
     y[39] = 1;
-    let (info, p) = params("random_forest", Task::Classification, &[("n_trees", Int(50))]);
+    let (info, p) = params(
+        "random_forest",
+        Task::Classification,
+        &[("n_trees", Int(50))],
+    );
     let m = algorithms::fit(info, &p, &x, TargetRef::Classes(&y, 2), 5).unwrap();
     let Predictions::Classes { proba, .. } = m.predict(&x, 2).unwrap() else {
         panic!("classes expected")
     };
     let proba = proba.unwrap();
-    assert!(proba.iter().all(|v| v.is_finite() && (0.0..=1.0).contains(v)));
+    assert!(
+        proba
+            .iter()
+            .all(|v| v.is_finite() && (0.0..=1.0).contains(v))
+    );
     // Training rows of a single class: boosting and the tree predict it.
     let y = vec![1usize; 40];
     for (info, p) in tree_models(Task::Classification) {

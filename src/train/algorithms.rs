@@ -17,9 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::train::Task;
+use crate::train::hist::Target;
 use crate::train::hist::boost::Booster;
 use crate::train::hist::forest::Forest;
-use crate::train::hist::Target;
 use crate::train::knn::{Knn, KnnTarget};
 use crate::train::learners;
 use crate::train::matrix::Matrix;
@@ -869,12 +869,18 @@ pub fn fit(
                 Ok(Model::LogisticMulti(m))
             }
         }
-        ("decision_tree", TargetRef::Classes(y, k)) => Ok(Model::DecisionTree(
-            learners::tree(params, x, Target::Classes(y, k), seed)?,
-        )),
-        ("random_forest", TargetRef::Classes(y, k)) => Ok(Model::RandomForest(
-            learners::forest(params, x, Target::Classes(y, k), seed)?,
-        )),
+        ("decision_tree", TargetRef::Classes(y, k)) => Ok(Model::DecisionTree(learners::tree(
+            params,
+            x,
+            Target::Classes(y, k),
+            seed,
+        )?)),
+        ("random_forest", TargetRef::Classes(y, k)) => Ok(Model::RandomForest(learners::forest(
+            params,
+            x,
+            Target::Classes(y, k),
+            seed,
+        )?)),
         ("knn", TargetRef::Classes(y, k)) => Ok(Model::Knn(learners::knn(
             params,
             x,
@@ -950,9 +956,12 @@ pub fn fit(
             Target::Values(y),
             seed,
         )?)),
-        ("random_forest", TargetRef::Values(y)) => Ok(Model::ForestRegressor(
-            learners::forest(params, x, Target::Values(y), seed)?,
-        )),
+        ("random_forest", TargetRef::Values(y)) => Ok(Model::ForestRegressor(learners::forest(
+            params,
+            x,
+            Target::Values(y),
+            seed,
+        )?)),
         ("knn", TargetRef::Values(y)) => Ok(Model::KnnRegressor(learners::knn(
             params,
             x,
@@ -966,9 +975,13 @@ pub fn fit(
             let m = p.fit(&ds).map_err(|e| fail(info.engine, e))?;
             Ok(Model::Svr(m))
         }
-        ("gradient_boosting", TargetRef::Values(y)) => Ok(Model::BoostRegressor(
-            learners::boost(params, x, Target::Values(y), None, seed)?,
-        )),
+        ("gradient_boosting", TargetRef::Values(y)) => Ok(Model::BoostRegressor(learners::boost(
+            params,
+            x,
+            Target::Values(y),
+            None,
+            seed,
+        )?)),
         (id, _) => Err(Error::internal(format!(
             "algorithm '{id}' cannot fit a {} target",
             info.task

@@ -7,7 +7,8 @@
 //! answers never depend on the thread count. The model is its training rows
 //! (plain data); k above the row count uses every row.
 
-use ndarray::{ArrayView2, Axis, Slice};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array2, ArrayView2, Axis, Slice};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -36,7 +37,10 @@ pub enum Metric {
 #[serde(rename_all = "snake_case")]
 pub enum KnnTarget {
     /// Class index per row and the class count.
-    Classes { y: Vec<usize>, n_classes: usize },
+    Classes {
+        y: Vec<usize>,
+        n_classes: usize,
+    },
     Values(Vec<f64>),
 }
 
@@ -58,7 +62,13 @@ const TRAIN_BLOCK: usize = 4096;
 
 impl Knn {
     /// Keep the training rows; `k` above their count is capped to it.
-    pub fn fit(x: &Matrix, target: KnnTarget, k: usize, weights: Weights, metric: Metric) -> Result<Self> {
+    pub fn fit(
+        x: &Matrix,
+        target: KnnTarget,
+        k: usize,
+        weights: Weights,
+        metric: Metric,
+    ) -> Result<Self> {
         let n = match &target {
             KnnTarget::Classes { y, .. } => y.len(),
             KnnTarget::Values(v) => v.len(),
@@ -100,7 +110,7 @@ impl Knn {
         let train = ArrayView2::from_shape((n, self.cols), &self.x)
             .map_err(|e| Error::internal(format!("k-NN training rows: {e}")))?;
         let norms: Vec<f64> = (0..n)
-            .map(|r| self.x[r * self.cols..(r + 1) * self.cols].iter().map(|v| v * v).sum())
+            .map(|r| squared_norm(&self.x[r * self.cols..(r + 1) * self.cols]))
             .collect();
         let queries = ArrayView2::from_shape((q.rows, q.cols), &q.data)
             .map_err(|e| Error::internal(format!("k-NN queries: {e}")))?;
@@ -110,20 +120,28 @@ impl Knn {
                 let lo = b * QUERY_BLOCK;
                 let hi = (lo + QUERY_BLOCK).min(q.rows);
                 let qb = queries.slice_axis(Axis(0), Slice::from(lo..hi));
-                let mut best: Vec<Vec<(f64, u32)>> =
-                    vec![Vec::with_capacity(self.k + 1); hi - lo];
+                let mut best: Vec<Vec<(f64, u32)>> = vec![Vec::with_capacity(self.k + 1); hi - lo];
+                let qn: Vec<f64> = (lo..hi)
+                    .map(|r| squared_norm(&q.data[r * q.cols..(r + 1) * q.cols]))
+                    .collect();
+                let mut dots = Array2::<f64>::zeros((hi - lo, TRAIN_BLOCK.min(n)));
                 for t0 in (0..n).step_by(TRAIN_BLOCK) {
                     let t1 = (t0 + TRAIN_BLOCK).min(n);
                     let tb = train.slice_axis(Axis(0), Slice::from(t0..t1));
                     match self.metric {
                         Metric::Euclidean => {
-                            let dots = qb.dot(&tb.t());
-                            for (i, row) in dots.outer_iter().enumerate() {
-                                let qn: f64 = qb.row(i).iter().map(|v| v * v).sum();
+                            let mut d = dots.slice_axis_mut(Axis(1), Slice::from(0..t1 - t0));
+                            // d = −2·q·xᵀ, so that |q − x|² = |q|² + |x|² + d.
+                            general_mat_mul(-2.0, &qb, &tb.t(), 0.0, &mut d);
+                            for (i, row) in d.outer_iter().enumerate() {
                                 let heap = &mut best[i];
-                                for (j, &d) in row.iter().enumerate() {
-                                    let d2 = (qn + norms[t0 + j] - 2.0 * d).max(0.0);
-                                    push(heap, self.k, d2, (t0 + j) as u32);
+                                let mut worst = bound(heap, self.k);
+                                for (j, (&dot, &xn)) in row.iter().zip(&norms[t0..t1]).enumerate() {
+                                    let d2 = qn[i] + xn + dot;
+                                    if d2 <= worst {
+                                        push(heap, self.k, d2.max(0.0), (t0 + j) as u32);
+                                        worst = bound(heap, self.k);
+                                    }
                                 }
                             }
                         }
@@ -131,7 +149,8 @@ impl Knn {
                             for (i, qr) in qb.outer_iter().enumerate() {
                                 let heap = &mut best[i];
                                 for (j, tr) in tb.outer_iter().enumerate() {
-                                    let d: f64 = qr.iter().zip(tr).map(|(a, b)| (a - b).abs()).sum();
+                                    let d: f64 =
+                                        qr.iter().zip(tr).map(|(a, b)| (a - b).abs()).sum();
                                     push(heap, self.k, d, (t0 + j) as u32);
                                 }
                             }
@@ -170,7 +189,11 @@ impl Knn {
                 }
                 KnnTarget::Values(v) => {
                     let total: f64 = w.iter().sum();
-                    let s: f64 = nb.iter().zip(&w).map(|(&(_, r), wi)| wi * v[r as usize]).sum();
+                    let s: f64 = nb
+                        .iter()
+                        .zip(&w)
+                        .map(|(&(_, r), wi)| wi * v[r as usize])
+                        .sum();
                     out.push(s / total.max(1e-300));
                 }
             }
@@ -192,6 +215,20 @@ fn check_present(x: &Matrix, what: &str) -> Result<()> {
     }
 }
 
+fn squared_norm(row: &[f64]) -> f64 {
+    row.iter().map(|v| v * v).sum()
+}
+
+/// Largest distance still worth a look: the k-th best so far (inclusive,
+/// as a tie may still win on its row number), or infinity while not full.
+fn bound(heap: &[(f64, u32)], k: usize) -> f64 {
+    if heap.len() < k {
+        f64::INFINITY
+    } else {
+        heap[k - 1].0
+    }
+}
+
 /// Insert (d, r) into a buffer of the k best, sorted by (distance, row).
 fn push(heap: &mut Vec<(f64, u32)>, k: usize, d: f64, r: u32) {
     if heap.len() == k {
@@ -210,7 +247,9 @@ fn vote_weights(weights: Weights, nb: &[(f64, u32)]) -> Vec<f64> {
         Weights::Uniform => vec![1.0; nb.len()],
         Weights::Distance => {
             if nb.iter().any(|&(d, _)| d == 0.0) {
-                nb.iter().map(|&(d, _)| f64::from(u8::from(d == 0.0))).collect()
+                nb.iter()
+                    .map(|&(d, _)| f64::from(u8::from(d == 0.0)))
+                    .collect()
             } else {
                 nb.iter().map(|&(d, _)| 1.0 / d).collect()
             }

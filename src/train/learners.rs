@@ -6,10 +6,10 @@
 
 use crate::error::Result;
 use crate::train::algorithms::{Params, get_f, get_i, get_s};
+use crate::train::hist::Target;
 use crate::train::hist::boost::{self, BoostParams, Booster};
 use crate::train::hist::forest::{self, Forest, ForestParams};
 use crate::train::hist::tree::{Criterion, TreeParams};
-use crate::train::hist::Target;
 use crate::train::knn::{Knn, KnnTarget, Metric, Weights};
 use crate::train::matrix::Matrix;
 

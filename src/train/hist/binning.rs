@@ -98,7 +98,10 @@ fn quantile_edges(mut values: Vec<f64>, max_bins: usize) -> Vec<f64> {
     let mut distinct = values.clone();
     distinct.dedup();
     if distinct.len() <= max_bins {
-        return distinct.windows(2).map(|w| w[0] + (w[1] - w[0]) / 2.0).collect();
+        return distinct
+            .windows(2)
+            .map(|w| w[0] + (w[1] - w[0]) / 2.0)
+            .collect();
     }
     let n = values.len();
     let mut edges: Vec<f64> = Vec::with_capacity(max_bins - 1);

@@ -119,7 +119,10 @@ pub fn fit(
             for j in 0..k {
                 let (g, hh) = match loss {
                     Loss::SquaredError => (z[0] - target(r, 0), 1.0),
-                    _ => (probs[j] - target(r, j), (probs[j] * (1.0 - probs[j])).max(1e-16)),
+                    _ => (
+                        probs[j] - target(r, j),
+                        (probs[j] * (1.0 - probs[j])).max(1e-16),
+                    ),
                 };
                 s[j * n + r] = -g * w(r);
                 h[j * n + r] = hh * w(r);

@@ -76,7 +76,10 @@ pub fn fit(x: &Matrix, y: Target<'_>, p: &ForestParams, seed: u64) -> Result<For
         let stats = Stats { m, s: &s, h: &h };
         grow(&binned, &stats, rows, &features, &p.tree, 1.0, &mut rng).tree
     };
-    let trees: Vec<Tree> = (0..p.n_trees.max(1)).into_par_iter().map(grow_one).collect();
+    let trees: Vec<Tree> = (0..p.n_trees.max(1))
+        .into_par_iter()
+        .map(grow_one)
+        .collect();
     Ok(Forest { outputs: m, trees })
 }
 

@@ -65,7 +65,10 @@ impl Tree {
     pub fn leaf_value(&self, row: &[f64]) -> &[f64] {
         let mut n = 0usize;
         while self.left.get(n).is_some_and(|&l| l != 0) {
-            let v = row.get(self.feature[n] as usize).copied().unwrap_or(f64::NAN);
+            let v = row
+                .get(self.feature[n] as usize)
+                .copied()
+                .unwrap_or(f64::NAN);
             let go_left = if v.is_nan() {
                 self.missing_left[n]
             } else {
@@ -147,7 +150,17 @@ pub fn grow(
     let mut pending: Vec<Candidate> = Vec::new();
     let mut leaves = vec![];
     let sampled = p.max_features > 0 && p.max_features < features.len();
-    g.consider(root, all, 0, None, features, sampled, rng, &mut pending, &mut leaves);
+    g.consider(
+        root,
+        all,
+        0,
+        None,
+        features,
+        sampled,
+        rng,
+        &mut pending,
+        &mut leaves,
+    );
     let mut n_leaves = 1;
     while !pending.is_empty() {
         if p.max_leaves > 0 && n_leaves >= p.max_leaves {
@@ -188,8 +201,28 @@ pub fn grow(
             small_hist = Some(sh);
             large_hist = Some(parent);
         }
-        g.consider(small_node, small, depth, small_hist, features, sampled, rng, &mut pending, &mut leaves);
-        g.consider(large_node, large, depth, large_hist, features, sampled, rng, &mut pending, &mut leaves);
+        g.consider(
+            small_node,
+            small,
+            depth,
+            small_hist,
+            features,
+            sampled,
+            rng,
+            &mut pending,
+            &mut leaves,
+        );
+        g.consider(
+            large_node,
+            large,
+            depth,
+            large_hist,
+            features,
+            sampled,
+            rng,
+            &mut pending,
+            &mut leaves,
+        );
     }
     for c in pending {
         leaves.push((c.node, c.range));
@@ -387,7 +420,9 @@ impl Grower<'_> {
                         continue;
                     }
                     let gain = self.score(&left) + self.score(&right) - parent;
-                    if gain > 1e-12 * parent.abs().max(1e-300) && best.as_ref().is_none_or(|s| gain > s.gain) {
+                    if gain > 1e-12 * parent.abs().max(1e-300)
+                        && best.as_ref().is_none_or(|s| gain > s.gain)
+                    {
                         // Without missing values in training, a missing value
                         // later follows the larger side.
                         let ml = if has_missing { missing_left } else { nl >= nr };
