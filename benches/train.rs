@@ -1,6 +1,6 @@
 //! The Train step's benchmark, side by side with scikit-learn in the same run.
 //!
-//! `cargo bench --bench train -- [PATH] [--scaling]` (default
+//! `cargo bench --bench train -- [PATH] [--scaling] [--quick]` (default
 //! `../peer-bench/data/maint_100k.parquet`, written by `../shared/peer-bench`'s
 //! gen_data.py). scikit-learn runs from `$PEER_PYTHON` (default
 //! `../peer-bench/venv/bin/python3`) on the very same rows, via
@@ -172,7 +172,13 @@ fn main() {
         train.len(),
         test.len()
     );
-    let peer = run_peer(&path, &out_dir, &[]);
+    // --quick: lathe's fit + predict only (for working on a learner).
+    let quick = args.iter().any(|a| a == "--quick");
+    let peer = if quick {
+        None
+    } else {
+        run_peer(&path, &out_dir, &[])
+    };
     println!(
         "{:<20} {:>10} {:>10} {:>8} {:>8} {:>8} {:>7}",
         "fit + predict", "lathe s", "sklearn s", "ratio", "lathe", "sklearn", "Δ acc"
@@ -203,6 +209,9 @@ fn main() {
         );
     }
     println!("(scikit-learn: gradient_boosting = HistGradientBoostingClassifier(max_iter=100))");
+    if quick {
+        return;
+    }
 
     // 2. peer-bench's cv_compare: 5 models × 5 folds on all rows, 2 jobs.
     let cv = prepare(&path, None, 0.0, 2, models());

@@ -115,17 +115,23 @@ pub fn fit(
         // Gradients of the training rows (negated: the trees fit S / H).
         for &r in &train {
             let z = &raw[r * k..(r + 1) * k];
-            let probs = link(loss, z);
-            for j in 0..k {
-                let (g, hh) = match loss {
-                    Loss::SquaredError => (z[0] - target(r, 0), 1.0),
-                    _ => (
-                        probs[j] - target(r, j),
-                        (probs[j] * (1.0 - probs[j])).max(1e-16),
-                    ),
-                };
-                s[j * n + r] = -g * w(r);
-                h[j * n + r] = hh * w(r);
+            match loss {
+                Loss::SquaredError => {
+                    s[r] = -(z[0] - target(r, 0)) * w(r);
+                    h[r] = w(r);
+                }
+                Loss::LogLoss => {
+                    let q = 1.0 / (1.0 + (-z[0]).exp());
+                    s[r] = -(q - target(r, 0)) * w(r);
+                    h[r] = (q * (1.0 - q)).max(1e-16) * w(r);
+                }
+                Loss::Softmax => {
+                    let probs = link(loss, z);
+                    for (j, q) in probs.iter().enumerate() {
+                        s[j * n + r] = -(q - target(r, j)) * w(r);
+                        h[j * n + r] = (q * (1.0 - q)).max(1e-16) * w(r);
+                    }
+                }
             }
         }
         let mut round_rng = rng_for(seed, round as u64);
