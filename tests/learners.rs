@@ -356,7 +356,11 @@ fn constant_and_all_missing_features_give_a_model_not_a_panic() {
         };
         for (info, p) in tree_models(task) {
             let m = algorithms::fit(info, &p, &d.x, d.target(), 1).unwrap();
-            assert_eq!(m.predict(&d.x, 2).unwrap().len(), 500);
+            let n = match m.predict(&d.x, 2).unwrap() {
+                Predictions::Classes { labels, .. } => labels.len(),
+                Predictions::Values(v) => v.len(),
+            };
+            assert_eq!(n, 500);
             let m = algorithms::fit(info, &p, &flat, d.target(), 1).unwrap();
             match m.predict(&flat, 2).unwrap() {
                 Predictions::Classes { labels, proba } => {
