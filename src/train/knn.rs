@@ -59,6 +59,8 @@ pub struct Knn {
 
 const QUERY_BLOCK: usize = 128;
 const TRAIN_BLOCK: usize = 4096;
+/// Candidates kept per query beyond k before the exact distances decide.
+const CANDIDATE_SLACK: usize = 16;
 
 impl Knn {
     /// Keep the training rows; `k` above their count is capped to it.
@@ -106,68 +108,103 @@ impl Knn {
             )));
         }
         check_present(q, "query")?;
-        let n = self.rows();
-        let train = ArrayView2::from_shape((n, self.cols), &self.x)
+        let (n, p) = (self.rows(), self.cols);
+        // Candidates come from single-precision distances (the GEMM runs twice as
+        // wide); their exact distances are then recomputed in f64 from the
+        // differences, and the k best kept. Rows within f32 rounding of the k-th
+        // are all among the extra candidates unless more than CANDIDATE_SLACK tie.
+        let keep = (self.k + CANDIDATE_SLACK).min(n);
+        let x32: Vec<f32> = self.x.iter().map(|&v| v as f32).collect();
+        let train = ArrayView2::from_shape((n, p), &x32)
             .map_err(|e| Error::internal(format!("k-NN training rows: {e}")))?;
-        let norms: Vec<f64> = (0..n)
-            .map(|r| squared_norm(&self.x[r * self.cols..(r + 1) * self.cols]))
+        let norms: Vec<f32> = (0..n)
+            .map(|r| squared_norm(&self.x[r * p..(r + 1) * p]) as f32)
             .collect();
-        let queries = ArrayView2::from_shape((q.rows, q.cols), &q.data)
-            .map_err(|e| Error::internal(format!("k-NN queries: {e}")))?;
         let blocks: Vec<Vec<Vec<(f64, u32)>>> = (0..q.rows.div_ceil(QUERY_BLOCK))
             .into_par_iter()
             .map(|b| {
                 let lo = b * QUERY_BLOCK;
                 let hi = (lo + QUERY_BLOCK).min(q.rows);
-                let qb = queries.slice_axis(Axis(0), Slice::from(lo..hi));
-                let mut best: Vec<Vec<(f64, u32)>> = vec![Vec::with_capacity(self.k + 1); hi - lo];
-                let qn: Vec<f64> = (lo..hi)
-                    .map(|r| squared_norm(&q.data[r * q.cols..(r + 1) * q.cols]))
-                    .collect();
-                let mut dots = Array2::<f64>::zeros((hi - lo, TRAIN_BLOCK.min(n)));
-                for t0 in (0..n).step_by(TRAIN_BLOCK) {
-                    let t1 = (t0 + TRAIN_BLOCK).min(n);
-                    let tb = train.slice_axis(Axis(0), Slice::from(t0..t1));
-                    match self.metric {
-                        Metric::Euclidean => {
+                let qrow = |i: usize| &q.data[(lo + i) * p..(lo + i + 1) * p];
+                let mut best: Vec<Vec<(f32, u32)>> = vec![Vec::with_capacity(keep + 1); hi - lo];
+                match self.metric {
+                    Metric::Euclidean => {
+                        let q32: Vec<f32> =
+                            q.data[lo * p..hi * p].iter().map(|&v| v as f32).collect();
+                        let qb = ArrayView2::from_shape((hi - lo, p), &q32[..]).ok();
+                        let qn: Vec<f32> =
+                            (0..hi - lo).map(|i| squared_norm(qrow(i)) as f32).collect();
+                        let mut dots = Array2::<f32>::zeros((hi - lo, TRAIN_BLOCK.min(n)));
+                        for t0 in (0..n).step_by(TRAIN_BLOCK) {
+                            let t1 = (t0 + TRAIN_BLOCK).min(n);
+                            let tb = train.slice_axis(Axis(0), Slice::from(t0..t1));
                             let mut d = dots.slice_axis_mut(Axis(1), Slice::from(0..t1 - t0));
                             // d = −2·q·xᵀ, so that |q − x|² = |q|² + |x|² + d.
-                            general_mat_mul(-2.0, &qb, &tb.t(), 0.0, &mut d);
+                            if let Some(qb) = &qb {
+                                general_mat_mul(-2.0, qb, &tb.t(), 0.0, &mut d);
+                            }
                             for (i, row) in d.outer_iter().enumerate() {
                                 let heap = &mut best[i];
-                                let mut worst = bound(heap, self.k);
+                                let mut worst = bound(heap, keep);
                                 for (j, (&dot, &xn)) in row.iter().zip(&norms[t0..t1]).enumerate() {
                                     let d2 = qn[i] + xn + dot;
                                     if d2 <= worst {
-                                        push(heap, self.k, d2.max(0.0), (t0 + j) as u32);
-                                        worst = bound(heap, self.k);
+                                        push(heap, keep, d2, (t0 + j) as u32);
+                                        worst = bound(heap, keep);
                                     }
                                 }
                             }
                         }
-                        Metric::Manhattan => {
-                            for (i, qr) in qb.outer_iter().enumerate() {
-                                let heap = &mut best[i];
-                                for (j, tr) in tb.outer_iter().enumerate() {
-                                    let d: f64 =
-                                        qr.iter().zip(tr).map(|(a, b)| (a - b).abs()).sum();
-                                    push(heap, self.k, d, (t0 + j) as u32);
+                    }
+                    Metric::Manhattan => {
+                        for (i, heap) in best.iter_mut().enumerate() {
+                            let qr = qrow(i);
+                            let mut worst = f64::INFINITY;
+                            for r in 0..n {
+                                let tr = &self.x[r * p..(r + 1) * p];
+                                let d: f64 = qr.iter().zip(tr).map(|(a, b)| (a - b).abs()).sum();
+                                if d <= worst {
+                                    push(heap, keep, d as f32, r as u32);
+                                    if heap.len() == keep {
+                                        worst = f64::from(heap[keep - 1].0) * (1.0 + 1e-6);
+                                    }
                                 }
                             }
                         }
                     }
                 }
-                if self.metric == Metric::Euclidean {
-                    for heap in &mut best {
-                        for e in heap.iter_mut() {
-                            e.0 = e.0.sqrt();
-                        }
-                    }
-                }
-                best
+                // Exact distances of the candidates, the k best by (distance, row).
+                best.iter()
+                    .enumerate()
+                    .map(|(i, cands)| {
+                        let qr = qrow(i);
+                        let mut exact: Vec<(f64, u32)> = cands
+                            .iter()
+                            .map(|&(_, r)| {
+                                let tr = &self.x[r as usize * p..(r as usize + 1) * p];
+                                (self.distance(qr, tr), r)
+                            })
+                            .collect();
+                        exact.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                        exact.truncate(self.k);
+                        exact
+                    })
+                    .collect()
             })
             .collect();
         Ok(blocks.into_iter().flatten().collect())
+    }
+
+    fn distance(&self, a: &[f64], b: &[f64]) -> f64 {
+        match self.metric {
+            Metric::Euclidean => a
+                .iter()
+                .zip(b)
+                .map(|(x, y)| (x - y) * (x - y))
+                .sum::<f64>()
+                .sqrt(),
+            Metric::Manhattan => a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum(),
+        }
     }
 
     /// Per query: class probabilities (`n_classes` each) or the predicted value.
@@ -221,16 +258,16 @@ fn squared_norm(row: &[f64]) -> f64 {
 
 /// Largest distance still worth a look: the k-th best so far (inclusive,
 /// as a tie may still win on its row number), or infinity while not full.
-fn bound(heap: &[(f64, u32)], k: usize) -> f64 {
+fn bound(heap: &[(f32, u32)], k: usize) -> f32 {
     if heap.len() < k {
-        f64::INFINITY
+        f32::INFINITY
     } else {
         heap[k - 1].0
     }
 }
 
 /// Insert (d, r) into a buffer of the k best, sorted by (distance, row).
-fn push(heap: &mut Vec<(f64, u32)>, k: usize, d: f64, r: u32) {
+fn push(heap: &mut Vec<(f32, u32)>, k: usize, d: f32, r: u32) {
     if heap.len() == k {
         let worst = heap[k - 1];
         if d > worst.0 || (d == worst.0 && r > worst.1) {

@@ -198,7 +198,7 @@ pub fn fit(
             .iter()
             .map(|&r| w(r) * row_loss(loss, &raw[r * k..(r + 1) * k], |j| target(r, j)))
             .sum::<f64>();
-        if l < best_loss - 1e-7 * best_loss.abs().max(1.0) {
+        if best_loss.is_infinite() || l < best_loss - 1e-7 * best_loss.abs().max(1.0) {
             (best_loss, best_rounds, since_best) = (l, round + 1, 0);
         } else {
             since_best += 1;
