@@ -253,8 +253,8 @@ impl Grower<'_> {
         let mut t = vec![0.0; m + 2];
         for &r in &self.rows[range.clone()] {
             let r = r as usize;
-            for j in 0..m {
-                t[j] += self.stats.s[r * m + j];
+            for (a, v) in t[..m].iter_mut().zip(&self.stats.s[r * m..(r + 1) * m]) {
+                *a += v;
             }
             t[m] += self.stats.h[r];
             t[m + 1] += 1.0;
