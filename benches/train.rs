@@ -1,6 +1,6 @@
 //! The Train step's benchmark, side by side with scikit-learn in the same run.
 //!
-//! `cargo bench --bench train -- [PATH] [--scaling] [--quick]` (default
+//! `cargo bench --bench train -- [PATH] [--scaling | --scaling-only] [--quick]` (default
 //! `../peer-bench/data/maint_100k.parquet`, written by `../shared/peer-bench`'s
 //! gen_data.py). scikit-learn runs from `$PEER_PYTHON` (default
 //! `../peer-bench/venv/bin/python3`) on the very same rows, via
@@ -144,6 +144,10 @@ fn main() {
         .unwrap_or_else(|| PathBuf::from("../peer-bench/data/maint_100k.parquet"));
     if args.iter().any(|a| a == "--child") {
         child(&path);
+        return;
+    }
+    if args.iter().any(|a| a == "--scaling-only") {
+        scaling(&path, &PathBuf::from("target/bench-train"));
         return;
     }
     assert!(

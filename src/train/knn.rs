@@ -57,7 +57,7 @@ pub struct Knn {
     pub target: KnnTarget,
 }
 
-const QUERY_BLOCK: usize = 128;
+const QUERY_BLOCK: usize = 256;
 const TRAIN_BLOCK: usize = 4096;
 /// Candidates kept per query beyond k before the exact distances decide.
 const CANDIDATE_SLACK: usize = 16;
