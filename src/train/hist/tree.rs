@@ -147,7 +147,8 @@ pub fn grow(
         totals: Vec::new(),
     };
     let all = 0..g.rows.len();
-    let root = g.add_node(&all);
+    let root_totals = g.totals(&all);
+    let root = g.add_node(&root_totals);
     let mut pending: Vec<Candidate> = Vec::new();
     let mut leaves = vec![];
     let sampled = p.max_features > 0 && p.max_features < features.len();
@@ -262,10 +263,9 @@ impl Grower<'_> {
         t
     }
 
-    fn add_node(&mut self, range: &Range<usize>) -> usize {
+    fn add_node(&mut self, t: &[f64]) -> usize {
         let m = self.stats.m;
-        let t = self.totals(range);
-        self.totals.extend_from_slice(&t);
+        self.totals.extend_from_slice(t);
         let denom = t[m] + self.p.l2;
         for &s in &t[..m] {
             let v = if denom > 0.0 { s / denom } else { 0.0 };
@@ -450,6 +450,24 @@ impl Grower<'_> {
     /// [`Self::best_split`] for one output and the squared criterion (boosting,
     /// regression trees): the same scan on scalars, its hottest loop.
     fn best_split_one(&self, hist: &Hist, totals: &[f64]) -> Option<Split> {
+        let scan = |slot: usize| self.scan_one(hist, slot, totals);
+        let per_feature: Vec<Option<Split>> = if hist.features.len() >= 8 {
+            (0..hist.features.len()).into_par_iter().map(scan).collect()
+        } else {
+            (0..hist.features.len()).map(scan).collect()
+        };
+        // The best gain; on ties the first feature, as a sequential scan would.
+        let mut best: Option<Split> = None;
+        for s in per_feature.into_iter().flatten() {
+            if best.as_ref().is_none_or(|b| s.gain > b.gain) {
+                best = Some(s);
+            }
+        }
+        best
+    }
+
+    /// The best split of one feature's histogram (one output, squared criterion).
+    fn scan_one(&self, hist: &Hist, slot: usize, totals: &[f64]) -> Option<Split> {
         let p = self.p;
         let (st, ht, nt) = (totals[0], totals[1], totals[2]);
         let l2 = p.l2;
@@ -458,40 +476,39 @@ impl Grower<'_> {
         let min_n = p.min_samples_leaf.max(1) as f64;
         let mut best: Option<Split> = None;
         let mut best_gain = 1e-12 * parent.abs().max(1e-300);
-        for (slot, &f) in hist.features.iter().enumerate() {
-            let h = &hist.data[slot * 768..(slot + 1) * 768];
-            let mb = MISSING_BIN as usize * 3;
-            let (sm, hm, nm) = (h[mb], h[mb + 1], h[mb + 2]);
-            let has_missing = nm > 0.0;
-            let (mut sl, mut hl, mut nl) = (0.0, 0.0, 0.0);
-            for b in 0..self.binned.bins(f).saturating_sub(1) {
-                sl += h[b * 3];
-                hl += h[b * 3 + 1];
-                nl += h[b * 3 + 2];
-                for missing_left in [false, true] {
-                    let (s1, h1, n1) = if missing_left {
-                        if !has_missing {
-                            continue;
-                        }
-                        (sl + sm, hl + hm, nl + nm)
-                    } else {
-                        (sl, hl, nl)
-                    };
-                    let (s2, h2, n2) = (st - s1, ht - h1, nt - n1);
-                    if n1 < min_n || n2 < min_n || h1 < p.min_hessian || h2 < p.min_hessian {
+        let f = hist.features[slot];
+        let h = &hist.data[slot * 768..(slot + 1) * 768];
+        let mb = MISSING_BIN as usize * 3;
+        let (sm, hm, nm) = (h[mb], h[mb + 1], h[mb + 2]);
+        let has_missing = nm > 0.0;
+        let (mut sl, mut hl, mut nl) = (0.0, 0.0, 0.0);
+        for b in 0..self.binned.bins(f).saturating_sub(1) {
+            sl += h[b * 3];
+            hl += h[b * 3 + 1];
+            nl += h[b * 3 + 2];
+            for missing_left in [false, true] {
+                let (s1, h1, n1) = if missing_left {
+                    if !has_missing {
                         continue;
                     }
-                    let gain = score(s1, h1) + score(s2, h2) - parent;
-                    if gain > best_gain {
-                        best_gain = gain;
-                        let ml = if has_missing { missing_left } else { n1 >= n2 };
-                        best = Some(Split {
-                            feature: f,
-                            bin: b,
-                            missing_left: ml,
-                            gain,
-                        });
-                    }
+                    (sl + sm, hl + hm, nl + nm)
+                } else {
+                    (sl, hl, nl)
+                };
+                let (s2, h2, n2) = (st - s1, ht - h1, nt - n1);
+                if n1 < min_n || n2 < min_n || h1 < p.min_hessian || h2 < p.min_hessian {
+                    continue;
+                }
+                let gain = score(s1, h1) + score(s2, h2) - parent;
+                if gain > best_gain {
+                    best_gain = gain;
+                    let ml = if has_missing { missing_left } else { n1 >= n2 };
+                    best = Some(Split {
+                        feature: f,
+                        bin: b,
+                        missing_left: ml,
+                        gain,
+                    });
                 }
             }
         }
@@ -525,8 +542,20 @@ impl Grower<'_> {
         slice[k..].copy_from_slice(&right);
         let mid = c.range.start + k;
         let (l, r) = (c.range.start..mid, mid..c.range.end);
-        let ln = self.add_node(&l);
-        let rn = self.add_node(&r);
+        // Count the smaller child's totals; the larger's are the parent's minus those.
+        let w = self.stats.m + 2;
+        let parent = &self.totals[c.node * w..(c.node + 1) * w];
+        let (lt, rt) = if l.len() <= r.len() {
+            let lt = self.totals(&l);
+            let rt: Vec<f64> = parent.iter().zip(&lt).map(|(a, b)| a - b).collect();
+            (lt, rt)
+        } else {
+            let rt = self.totals(&r);
+            let lt: Vec<f64> = parent.iter().zip(&rt).map(|(a, b)| a - b).collect();
+            (lt, rt)
+        };
+        let ln = self.add_node(&lt);
+        let rn = self.add_node(&rt);
         let t = &mut self.tree;
         t.feature[c.node] = s.feature as u32;
         t.threshold[c.node] = self.binned.edges[s.feature][s.bin];
