@@ -163,7 +163,7 @@ fn lathe_model(key: &str, task: Task) -> (&'static algorithms::AlgorithmInfo, Pa
             &[
                 ("k", Int(5)),
                 ("weights", Text("distance".into())),
-                ("metric", Text("manhattan".into())),
+                ("distance", Text("manhattan".into())),
             ],
         ),
         other => panic!("no lathe model for {other}"),

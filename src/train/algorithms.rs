@@ -272,7 +272,8 @@ const KERNEL_WIDTH: ParamInfo = ParamInfo {
     description: "rbf width (1/gamma); 0 = number of features (scikit-learn's gamma='scale' on standardised data)",
 };
 const KNN_METRIC: ParamInfo = ParamInfo {
-    name: "metric",
+    // Not "metric": that name is the search's optimised metric (and an MLflow param).
+    name: "distance",
     kind: ParamKind::Choice(&["euclidean", "manhattan"]),
     default: "euclidean",
     description: "distance between rows",

@@ -102,7 +102,7 @@ pub fn knn(params: &Params, x: &Matrix, target: KnnTarget) -> Result<Knn> {
     } else {
         Weights::Uniform
     };
-    let metric = if get_s(params, "metric") == "manhattan" {
+    let metric = if get_s(params, "distance") == "manhattan" {
         Metric::Manhattan
     } else {
         Metric::Euclidean
