@@ -1,23 +1,26 @@
 //! The Train step's benchmark, side by side with scikit-learn in the same run.
 //!
-//! `cargo bench --bench train -- [PATH]` (default `../peer-bench/data/maint_100k.parquet`,
-//! written by `../shared/peer-bench`'s gen_data.py). scikit-learn runs from
-//! `$PEER_PYTHON` (default `../peer-bench/venv/bin/python3`) on the very same
-//! rows, via `benches/train_peer.py`. Measures:
+//! `cargo bench --bench train -- [PATH] [--scaling | --scaling-only] [--quick]` (default
+//! `../peer-bench/data/maint_100k.parquet`, written by `../shared/peer-bench`'s
+//! gen_data.py). scikit-learn runs from `$PEER_PYTHON` (default
+//! `../peer-bench/venv/bin/python3`) on the very same rows, via
+//! `benches/train_peer.py`. Measures:
 //!
 //! 1. fit + predict of peer-bench's five models (logistic regression,
 //!    decision tree depth 10, random forest 100 trees depth 10, k-NN k=5,
-//!    Gaussian naive Bayes) on lathe's stratified 80/20 split of 100,000 rows,
-//!    with accuracy; k-NN predicts 2,000 of the 20,000 test rows (time × 10),
-//!    as smartcore's k-NN is too slow for the full set (the fast-learners
-//!    issue's job);
-//! 2. the 5 models × 5 folds search on the first 20,000 rows with 1 and with
-//!    2 jobs: speed-up, and the search's overhead over the sum of its fits;
-//! 3. peak memory of that 25-job search against one random-forest fit, each
-//!    in a child process of its own;
-//! 4. (with the `tui` feature) the Train screen's frames while it trains on
-//!    the sample project's 10,000-row table with both cores busy: how long
-//!    each 120×40 frame takes to draw, and how many the loop draws a second.
+//!    Gaussian naive Bayes) and of gradient boosting against
+//!    HistGradientBoosting(max_iter=100), on lathe's stratified 80/20 split of
+//!    the 100,000 rows, with accuracy; k-NN predicts all 20,000 test rows;
+//! 2. peer-bench's `cv_compare` job: the 5 models × 5 folds on all rows, lathe's
+//!    search with 2 jobs against `cross_val_score(n_jobs=2)`, with each model's
+//!    mean accuracy;
+//! 3. peak memory of that 25-job search (a child process of its own) against
+//!    the peak of scikit-learn's process tree during its cross-validation;
+//! 4. with `--scaling`, fit + predict time of the tree learners on the first
+//!    10k, 100k and 1M rows of `maint_1m.parquet` (80/20), and k-NN's with
+//!    2,000 queries fixed, beside scikit-learn's;
+//! 5. (with the `tui` feature) the Train screen's frames while it trains on
+//!    the sample project's 10,000-row table with both cores busy.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -34,17 +37,18 @@ use lathe::train::algorithms::ParamValue;
 use lathe::train::search::{self, SearchContext};
 use lathe::train::spec::{AlgorithmSpec, GridValues, Prepared, TrainSpec};
 
-const CV_ROWS: usize = 20_000;
-const KNN_QUERIES: usize = 2_000;
+/// Queries of the k-NN scaling curve (its cost grows with train × query rows).
+const KNN_CURVE_QUERIES: usize = 2_000;
+
+fn one(pairs: &[(&str, ParamValue)]) -> BTreeMap<String, GridValues> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), GridValues::One(v.clone())))
+        .collect()
+}
 
 /// peer-bench's five models with its hyperparameters, as lathe specs.
 fn models() -> Vec<AlgorithmSpec> {
-    let one = |pairs: &[(&str, ParamValue)]| -> BTreeMap<String, GridValues> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), GridValues::One(v.clone())))
-            .collect()
-    };
     vec![
         AlgorithmSpec {
             id: "logistic_regression".into(),
@@ -72,7 +76,24 @@ fn models() -> Vec<AlgorithmSpec> {
     ]
 }
 
-fn prepare(path: &Path, rows: Option<usize>, jobs: usize) -> Prepared {
+/// Gradient boosting as HistGradientBoostingClassifier's defaults (no class weights).
+fn boosting() -> AlgorithmSpec {
+    AlgorithmSpec {
+        id: "gradient_boosting".into(),
+        grid: one(&[
+            ("max_rounds", ParamValue::Int(100)),
+            ("class_weight", ParamValue::Text("none".into())),
+        ]),
+    }
+}
+
+fn prepare(
+    path: &Path,
+    rows: Option<usize>,
+    holdout: f64,
+    jobs: usize,
+    algorithms: Vec<AlgorithmSpec>,
+) -> Prepared {
     let mut loaded = lathe::data::load(path, &LoadOptions::default()).unwrap();
     if let Some(n) = rows {
         loaded.frame = loaded.frame.head(Some(n));
@@ -81,12 +102,14 @@ fn prepare(path: &Path, rows: Option<usize>, jobs: usize) -> Prepared {
         target: Some("failure".into()),
         jobs: Some(jobs),
         metric: Some("accuracy".into()),
-        algorithms: models(),
+        algorithms,
         ..TrainSpec::default()
     };
     spec.validation.folds = 5;
-    spec.validation.holdout = if rows.is_some() { 0.0 } else { 0.2 };
-    lathe::train::spec::prepare(&spec, loaded.frame, path).unwrap()
+    spec.validation.holdout = holdout;
+    let mut prep = lathe::train::spec::prepare(&spec, loaded.frame, path).unwrap();
+    prep.jobs = jobs;
+    prep
 }
 
 fn quiet_ctx() -> SearchContext {
@@ -97,25 +120,19 @@ fn quiet_ctx() -> SearchContext {
     }
 }
 
-/// Child process modes for the memory comparison.
-fn child(mode: &str, path: &Path) {
-    let prep = prepare(path, Some(CV_ROWS), 2);
+/// Child process: the 25-job search on all rows; prints its peak memory.
+fn child(path: &Path) {
+    let prep = prepare(path, None, 0.0, 2, models());
     let before = peak_rss_mb();
-    match mode {
-        "single" => {
-            let rf = prep
-                .configs
-                .iter()
-                .find(|c| c.algorithm.id == "random_forest")
-                .unwrap();
-            let fold = &prep.split.folds[0];
-            search::fit_and_score(&prep, rf, &fold.train, &fold.valid).unwrap();
-        }
-        _ => {
-            search::run(&prep, &quiet_ctx(), &search::Quiet, &CancelToken::new()).unwrap();
-        }
-    }
+    search::run(&prep, &quiet_ctx(), &search::Quiet, &CancelToken::new()).unwrap();
     println!("{before:.1} {:.1}", peak_rss_mb());
+}
+
+fn accuracy(scores: &[(&'static str, f64)]) -> f64 {
+    scores
+        .iter()
+        .find(|(n, _)| *n == "accuracy")
+        .map_or(f64::NAN, |(_, v)| *v)
 }
 
 fn main() {
@@ -125,8 +142,12 @@ fn main() {
         .find(|a| !a.starts_with('-') && a.contains('.'))
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("../peer-bench/data/maint_100k.parquet"));
-    if let Some(i) = args.iter().position(|a| a == "--child") {
-        child(&args[i + 1], &path);
+    if args.iter().any(|a| a == "--child") {
+        child(&path);
+        return;
+    }
+    if args.iter().any(|a| a == "--scaling-only") {
+        scaling(&path, &PathBuf::from("target/bench-train"));
         return;
     }
     assert!(
@@ -137,42 +158,45 @@ fn main() {
     let out_dir = PathBuf::from("target/bench-train");
     std::fs::create_dir_all(&out_dir).unwrap();
 
-    // 1. Five models, fit + predict on lathe's stratified 80/20 split.
-    let prep = prepare(&path, None, 1);
+    // 1. Each learner's fit + predict on lathe's stratified 80/20 split.
+    let mut all = models();
+    all.push(boosting());
+    let prep = prepare(&path, None, 0.2, 2, all);
     let train = &prep.split.train;
     let test = &prep.split.holdout;
-    let knn_test: Vec<usize> = test.iter().copied().take(KNN_QUERIES).collect();
     std::fs::write(
         out_dir.join("split.json"),
-        serde_json::json!({"train": train, "test": test, "knn_test": knn_test}).to_string(),
+        serde_json::json!({"train": train, "test": test}).to_string(),
     )
     .unwrap();
     println!(
-        "lathe train benchmark — {} ({} rows, {} train / {} test)\n",
+        "lathe train benchmark — {} ({} rows, {} train / {} test, 2 threads)\n",
         path.display(),
         prep.frame.height(),
         train.len(),
         test.len()
     );
-    let peer = run_peer(&path, &out_dir);
+    // --quick: lathe's fit + predict only (for working on a learner).
+    let quick = args.iter().any(|a| a == "--quick");
+    let peer = if quick {
+        None
+    } else {
+        run_peer(&path, &out_dir, &[])
+    };
     println!(
-        "{:<20} {:>10} {:>10} {:>10} {:>8} {:>8} {:>7}",
-        "model", "lathe s", "sklearn s", "ratio", "lathe", "sklearn", "Δ acc"
+        "{:<20} {:>10} {:>10} {:>8} {:>8} {:>8} {:>7}",
+        "fit + predict", "lathe s", "sklearn s", "ratio", "lathe", "sklearn", "Δ acc"
     );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     for cfg in &prep.configs {
         let id = cfg.algorithm.id;
-        let eval = if id == "knn" { &knn_test } else { test };
         let t = Instant::now();
-        let r = search::fit_and_score(&prep, cfg, train, eval).unwrap();
-        let mut secs = t.elapsed().as_secs_f64();
-        if id == "knn" {
-            secs = r.fit_s + r.predict_s * (test.len() as f64 / eval.len() as f64);
-        }
-        let acc = r
-            .scores
-            .iter()
-            .find(|(n, _)| *n == "accuracy")
-            .map_or(f64::NAN, |(_, v)| *v);
+        let r = pool.install(|| search::fit_and_score(&prep, cfg, train, test).unwrap());
+        let secs = t.elapsed().as_secs_f64();
+        let acc = accuracy(&r.scores);
         let (sk_s, sk_acc) = peer.as_ref().and_then(|p| p["fit_predict"].get(id)).map_or(
             (f64::NAN, f64::NAN),
             |m| {
@@ -183,74 +207,128 @@ fn main() {
             },
         );
         println!(
-            "{id:<20} {secs:>10.3} {sk_s:>10.3} {:>9.1}× {acc:>8.4} {sk_acc:>8.4} {:>+7.4}",
+            "{id:<20} {secs:>10.3} {sk_s:>10.3} {:>7.2}× {acc:>8.4} {sk_acc:>8.4} {:>+7.4}",
             secs / sk_s,
             acc - sk_acc
         );
     }
-
-    // 2. The 25-job search, 1 and 2 jobs.
-    println!("\n5 models × 5 folds on the first {CV_ROWS} rows:");
-    let mut walls = Vec::new();
-    for jobs in [1, 2] {
-        let mut p = prepare(&path, Some(CV_ROWS), jobs);
-        p.jobs = jobs;
-        let out = search::run(&p, &quiet_ctx(), &search::Quiet, &CancelToken::new()).unwrap();
-        let fits: f64 = out.runs.iter().map(|r| r.timing.total_s).sum();
-        println!(
-            "  jobs={jobs}: wall {:.2} s; jobs' own time {:.2} s; sum of fit+predict {fits:.2} s; overhead over the fits {:+.1} %",
-            out.elapsed_s,
-            out.jobs_s,
-            (out.elapsed_s * jobs as f64 / fits - 1.0) * 100.0
-        );
-        if jobs == 1 {
-            for r in &out.runs {
-                println!(
-                    "    {:<20} accuracy {:.4} ± {:.4}  fit {:.2} s/fold",
-                    r.algorithm,
-                    r.metrics["accuracy"].mean,
-                    r.metrics["accuracy"].std,
-                    r.timing.fit_s
-                );
-            }
-        }
-        walls.push(out.elapsed_s);
+    println!("(scikit-learn: gradient_boosting = HistGradientBoostingClassifier(max_iter=100))");
+    if quick {
+        return;
     }
-    println!("  speed-up 1 → 2 jobs: {:.2}×", walls[0] / walls[1]);
-    if let Some(p) = &peer {
+
+    // 2. peer-bench's cv_compare: 5 models × 5 folds on all rows, 2 jobs.
+    let cv = prepare(&path, None, 0.0, 2, models());
+    let out = search::run(&cv, &quiet_ctx(), &search::Quiet, &CancelToken::new()).unwrap();
+    let sk_cv = peer
+        .as_ref()
+        .and_then(|p| p["cv_seconds"].as_f64())
+        .unwrap_or(f64::NAN);
+    println!(
+        "\n5 models × 5 folds on all {} rows: lathe (2 jobs) {:.2} s, scikit-learn cross_val_score(n_jobs=2) {sk_cv:.2} s → {:.2}× its time",
+        cv.frame.height(),
+        out.elapsed_s,
+        out.elapsed_s / sk_cv
+    );
+    for r in &out.runs {
+        let sk = peer
+            .as_ref()
+            .and_then(|p| p["cv_accuracy"][r.algorithm.as_str()].as_f64())
+            .unwrap_or(f64::NAN);
+        let acc = r.metrics["accuracy"].mean;
         println!(
-            "  scikit-learn cross_val_score(n_jobs=2), same rows and folds count: {:.2} s; accuracy {}",
-            p["cv_seconds"].as_f64().unwrap_or(f64::NAN),
-            p["cv_accuracy"]
+            "    {:<20} accuracy lathe {acc:.4} ± {:.4}, scikit-learn {sk:.4} (Δ {:+.4}); lathe fit {:.2} s/fold",
+            r.algorithm,
+            r.metrics["accuracy"].std,
+            acc - sk,
+            r.timing.fit_s
         );
     }
 
-    // 3. Memory: one fit against the 25-job search (2 jobs), in child processes.
+    // 3. Memory of the 25-job search, in a child process.
     let exe = std::env::current_exe().unwrap();
-    let mem = |mode: &str| -> (f64, f64) {
-        let out = Command::new(&exe)
-            .args(["--child", mode])
-            .arg(&path)
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        let mut it = text
-            .split_whitespace()
-            .map(|v| v.parse::<f64>().unwrap_or(f64::NAN));
-        (it.next().unwrap_or(f64::NAN), it.next().unwrap_or(f64::NAN))
-    };
-    let (base1, single) = mem("single");
-    let (_, search_peak) = mem("search");
+    let child = Command::new(&exe)
+        .arg("--child")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&child.stdout);
+    let mut it = text
+        .split_whitespace()
+        .map(|v| v.parse::<f64>().unwrap_or(f64::NAN));
+    let (base, peak) = (it.next().unwrap_or(f64::NAN), it.next().unwrap_or(f64::NAN));
+    let sk_mem = peer
+        .as_ref()
+        .and_then(|p| p["cv_peak_tree_mb"].as_f64())
+        .unwrap_or(f64::NAN);
+    println!(
+        "\npeak memory of the 25-job search: lathe {peak:.0} MB (data loaded: {base:.0} MB); scikit-learn's process tree during cross_val_score {sk_mem:.0} MB"
+    );
+
+    // 4. Scaling curves.
+    if args.iter().any(|a| a == "--scaling") {
+        scaling(&path, &out_dir);
+    }
     #[cfg(feature = "tui")]
     frames();
+}
+
+/// Fit + predict time against rows, lathe beside scikit-learn.
+fn scaling(path: &Path, out_dir: &Path) {
+    let big = path.with_file_name("maint_1m.parquet");
+    if !big.is_file() {
+        println!("\n(scaling skipped: no {})", big.display());
+        return;
+    }
     println!(
-        "\npeak memory on {CV_ROWS} rows: data loaded {base1:.0} MB; one random-forest fit {single:.0} MB; 25-job search (2 jobs) {search_peak:.0} MB → {:.2}× the single fit",
-        search_peak / single
+        "\nscaling (fit + predict s, 80/20 split of the first N rows of maint_1m; k-NN: {KNN_CURVE_QUERIES} queries):"
     );
+    println!(
+        "{:<20} {:>9} {:>10} {:>10} {:>7}",
+        "learner", "rows", "lathe s", "sklearn s", "ratio"
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    for n in [10_000usize, 100_000, 1_000_000] {
+        let algorithms = vec![
+            models()[1].clone(),
+            models()[2].clone(),
+            boosting(),
+            models()[3].clone(),
+        ];
+        let prep = prepare(&big, Some(n), 0.2, 2, algorithms);
+        let train = &prep.split.train;
+        let test = &prep.split.holdout;
+        let knn_test: Vec<usize> = test.iter().copied().take(KNN_CURVE_QUERIES).collect();
+        std::fs::write(
+            out_dir.join("split.json"),
+            serde_json::json!({"train": train, "test": test, "knn_test": knn_test}).to_string(),
+        )
+        .unwrap();
+        let peer = run_peer(&big, out_dir, &["--scaling", &n.to_string()]);
+        for cfg in &prep.configs {
+            let id = cfg.algorithm.id;
+            // k-NN at 1M training rows × 2,000 queries is still cheap; keep it.
+            let eval = if id == "knn" { &knn_test } else { test };
+            let t = Instant::now();
+            pool.install(|| search::fit_and_score(&prep, cfg, train, eval).unwrap());
+            let secs = t.elapsed().as_secs_f64();
+            let sk = peer
+                .as_ref()
+                .and_then(|p| p["scaling"][id].as_f64())
+                .unwrap_or(f64::NAN);
+            println!(
+                "{id:<20} {n:>9} {secs:>10.3} {sk:>10.3} {:>6.2}×",
+                secs / sk
+            );
+        }
+    }
 }
 
 /// Run scikit-learn on the same rows; None when the peer's Python is missing.
-fn run_peer(path: &Path, out_dir: &Path) -> Option<serde_json::Value> {
+fn run_peer(path: &Path, out_dir: &Path, extra: &[&str]) -> Option<serde_json::Value> {
     let python = std::env::var("PEER_PYTHON")
         .unwrap_or_else(|_| "../peer-bench/venv/bin/python3".to_owned());
     if !Path::new(&python).exists() {
@@ -261,7 +339,10 @@ fn run_peer(path: &Path, out_dir: &Path) -> Option<serde_json::Value> {
         .arg("benches/train_peer.py")
         .arg(path)
         .arg(out_dir.join("split.json"))
-        .arg(CV_ROWS.to_string())
+        .args(extra)
+        // numpy's BLAS is slowed by these on this machine (peer-bench's README).
+        .env_remove("OPENBLAS_CORETYPE")
+        .env_remove("OPENBLAS_L2_SIZE")
         .output()
         .ok()?;
     if !out.status.success() {

@@ -12,11 +12,15 @@
 //!   runs (experiments::store): one per configuration, best per algorithm refitted
 //! ```
 //!
-//! The learners ([`algorithms`]) come from linfa, smartcore and perpetual;
+//! The learners ([`algorithms`]) come from linfa and from lathe's own engines
+//! ([`hist`]: histogram trees, forests and boosting; [`knn`]: blocked k-NN);
 //! [`matrix`] is the single adapter between polars and their matrix types.
 
 pub mod algorithms;
 pub mod features;
+pub mod hist;
+pub mod knn;
+mod learners;
 pub mod matrix;
 pub mod metrics;
 pub mod model;

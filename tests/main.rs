@@ -15,6 +15,7 @@ mod golden;
 mod label;
 #[cfg(feature = "tui")]
 mod label_screen;
+mod learners;
 mod loading;
 mod metrics;
 #[cfg(unix)]

@@ -81,7 +81,7 @@ mod tests {
     #[test]
     fn the_serve_build_has_its_server_and_learners_but_not_polars_or_the_tui() {
         let names: Vec<&str> = serve_crates().iter().map(|(n, _)| *n).collect();
-        for want in ["axum", "tokio", "hyper", "linfa", "smartcore", "serde_json"] {
+        for want in ["axum", "tokio", "hyper", "linfa", "rayon", "serde_json"] {
             assert!(names.contains(&want), "{want} missing from {names:?}");
         }
         for not in ["polars", "ratatui", "crossterm", "plotters"] {

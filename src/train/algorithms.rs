@@ -1,6 +1,7 @@
 //! The learners: one catalogue entry per (algorithm id, task), one `fit`
-//! that dispatches to linfa, smartcore or perpetual, and one serialisable
-//! [`Model`] with one `predict`.
+//! that dispatches to linfa or to lathe's own engines (the histogram trees
+//! of [`crate::train::hist`], the blocked k-NN of [`crate::train::knn`]),
+//! and one serialisable [`Model`] with one `predict`.
 //!
 //! Algorithm ids are stable names used in specs, runs and bundles. Each
 //! entry lists its hyperparameters with default, range and a one-line
@@ -13,10 +14,14 @@ use std::fmt;
 use linfa::prelude::*;
 use ndarray::{Array1, ArrayView1};
 use serde::{Deserialize, Serialize};
-use smartcore::linalg::basic::matrix::DenseMatrix;
 
 use crate::error::{Error, Result};
 use crate::train::Task;
+use crate::train::hist::Target;
+use crate::train::hist::boost::Booster;
+use crate::train::hist::forest::Forest;
+use crate::train::knn::{Knn, KnnTarget};
+use crate::train::learners;
 use crate::train::matrix::Matrix;
 
 /// A hyperparameter value as written in a spec or a run record.
@@ -266,16 +271,108 @@ const KERNEL_WIDTH: ParamInfo = ParamInfo {
     default: "0",
     description: "rbf width (1/gamma); 0 = number of features (scikit-learn's gamma='scale' on standardised data)",
 };
-const BUDGET: ParamInfo = ParamInfo {
-    name: "budget",
+const KNN_METRIC: ParamInfo = ParamInfo {
+    // Not "metric": that name is the search's optimised metric (and an MLflow param).
+    name: "distance",
+    kind: ParamKind::Choice(&["euclidean", "manhattan"]),
+    default: "euclidean",
+    description: "distance between rows",
+};
+const CRITERION: ParamInfo = ParamInfo {
+    name: "criterion",
+    kind: ParamKind::Choice(&["gini", "entropy"]),
+    default: "gini",
+    description: "impurity measure of a split",
+};
+const LEARNING_RATE: ParamInfo = ParamInfo {
+    name: "learning_rate",
     kind: ParamKind::Float {
-        min: 0.1,
-        max: 2.0,
+        min: 1e-4,
+        max: 1.0,
+        log: true,
+    },
+    default: "0.1",
+    description: "shrinkage of each tree's contribution",
+};
+const MAX_LEAVES: ParamInfo = ParamInfo {
+    name: "max_leaves",
+    kind: ParamKind::Int {
+        min: 2,
+        max: 65_536,
+    },
+    default: "31",
+    description: "most leaves per tree (grown best-first)",
+};
+const GB_MAX_DEPTH: ParamInfo = ParamInfo {
+    name: "max_depth",
+    kind: ParamKind::Int { min: 0, max: 64 },
+    default: "0",
+    description: "maximum depth of a tree; 0 = limited by max_leaves only",
+};
+const GB_MIN_SAMPLES_LEAF: ParamInfo = ParamInfo {
+    name: "min_samples_leaf",
+    kind: ParamKind::Int {
+        min: 1,
+        max: 100_000,
+    },
+    default: "20",
+    description: "fewest rows in a leaf",
+};
+const L2: ParamInfo = ParamInfo {
+    name: "l2",
+    kind: ParamKind::Float {
+        min: 0.0,
+        max: 1e6,
         log: false,
     },
-    default: "0.5",
-    description: "perpetual's fitting budget: higher fits longer and closer",
+    default: "0",
+    description: "L2 penalty on leaf values",
 };
+const SUBSAMPLE: ParamInfo = ParamInfo {
+    name: "subsample",
+    kind: ParamKind::Float {
+        min: 0.01,
+        max: 1.0,
+        log: false,
+    },
+    default: "1.0",
+    description: "share of rows each round's trees see",
+};
+const COLSAMPLE: ParamInfo = ParamInfo {
+    name: "colsample",
+    kind: ParamKind::Float {
+        min: 0.01,
+        max: 1.0,
+        log: false,
+    },
+    default: "1.0",
+    description: "share of features each round's trees may split on",
+};
+const EARLY_STOPPING: ParamInfo = ParamInfo {
+    name: "early_stopping",
+    kind: ParamKind::Choice(&["auto", "on", "off"]),
+    default: "auto",
+    description: "stop when the loss on a held-out share stops improving; auto = on above 10,000 rows",
+};
+const VALIDATION_FRACTION: ParamInfo = ParamInfo {
+    name: "validation_fraction",
+    kind: ParamKind::Float {
+        min: 0.01,
+        max: 0.5,
+        log: false,
+    },
+    default: "0.1",
+    description: "share of the training rows held out for early stopping",
+};
+const N_ITER_NO_CHANGE: ParamInfo = ParamInfo {
+    name: "n_iter_no_change",
+    kind: ParamKind::Int { min: 1, max: 1000 },
+    default: "10",
+    description: "rounds without improvement before early stopping",
+};
+/// The histogram trees' engine name in the catalogue.
+const HIST: &str = "lathe-hist";
+const KNN_ENGINE: &str = "lathe-knn";
 const MAX_ROUNDS: ParamInfo = ParamInfo {
     name: "max_rounds",
     kind: ParamKind::Int {
@@ -323,7 +420,7 @@ pub const CATALOGUE: &[AlgorithmInfo] = &[
                     log: true,
                 },
                 default: "1e-4",
-                description: "stop when the gradient norm is below this",
+                description: "stop when the gradient norm per training row is below this (scikit-learn's tol)",
             },
         ],
         default_up_to_rows: ALL_ROWS,
@@ -333,22 +430,9 @@ pub const CATALOGUE: &[AlgorithmInfo] = &[
         id: "decision_tree",
         task: Task::Classification,
         name: "Decision tree",
-        // linfa-trees picks among equal splits by iterating a HashMap, whose order
-        // changes from process to process, so its trees are not reproducible;
-        // smartcore's tree is.
-        engine: "smartcore",
-        description: "one CART tree of axis-aligned splits",
-        params: &[
-            MAX_DEPTH,
-            MIN_SAMPLES_SPLIT,
-            MIN_SAMPLES_LEAF,
-            ParamInfo {
-                name: "criterion",
-                kind: ParamKind::Choice(&["gini", "entropy"]),
-                default: "gini",
-                description: "impurity measure of a split",
-            },
-        ],
+        engine: HIST,
+        description: "one CART tree of axis-aligned splits on ≤ 255 quantile bins per feature",
+        params: &[MAX_DEPTH, MIN_SAMPLES_SPLIT, MIN_SAMPLES_LEAF, CRITERION],
         default_up_to_rows: ALL_ROWS,
         binary_only: false,
     },
@@ -356,8 +440,8 @@ pub const CATALOGUE: &[AlgorithmInfo] = &[
         id: "random_forest",
         task: Task::Classification,
         name: "Random forest",
-        engine: "smartcore",
-        description: "bagged trees on random feature subsets, majority vote",
+        engine: HIST,
+        description: "bagged histogram trees on random feature subsets, probabilities averaged",
         params: &[
             N_TREES,
             MAX_DEPTH,
@@ -372,9 +456,9 @@ pub const CATALOGUE: &[AlgorithmInfo] = &[
         id: "knn",
         task: Task::Classification,
         name: "k-nearest neighbours",
-        engine: "smartcore",
-        description: "vote of the k closest training rows (Euclidean, brute force)",
-        params: &[K, KNN_WEIGHTS],
+        engine: KNN_ENGINE,
+        description: "vote of the k closest training rows (blocked brute force)",
+        params: &[K, KNN_WEIGHTS, KNN_METRIC],
         default_up_to_rows: 20_000,
         binary_only: false,
     },
@@ -411,11 +495,24 @@ pub const CATALOGUE: &[AlgorithmInfo] = &[
         id: "gradient_boosting",
         task: Task::Classification,
         name: "Gradient boosting",
-        engine: "perpetual",
-        description: "boosted histogram trees with perpetual's self-tuning step (two classes)",
-        params: &[BUDGET, MAX_ROUNDS, CLASS_WEIGHT],
+        engine: HIST,
+        description: "boosted histogram trees on the log loss (softmax for several classes)",
+        params: &[
+            MAX_ROUNDS,
+            LEARNING_RATE,
+            MAX_LEAVES,
+            GB_MAX_DEPTH,
+            GB_MIN_SAMPLES_LEAF,
+            L2,
+            SUBSAMPLE,
+            COLSAMPLE,
+            EARLY_STOPPING,
+            VALIDATION_FRACTION,
+            N_ITER_NO_CHANGE,
+            CLASS_WEIGHT,
+        ],
         default_up_to_rows: ALL_ROWS,
-        binary_only: true,
+        binary_only: false,
     },
     AlgorithmInfo {
         id: "linear_regression",
@@ -473,7 +570,7 @@ pub const CATALOGUE: &[AlgorithmInfo] = &[
         id: "decision_tree",
         task: Task::Regression,
         name: "Decision tree regressor",
-        engine: "smartcore",
+        engine: HIST,
         description: "one CART tree minimising squared error",
         params: &[MAX_DEPTH, MIN_SAMPLES_SPLIT, MIN_SAMPLES_LEAF],
         default_up_to_rows: ALL_ROWS,
@@ -483,7 +580,7 @@ pub const CATALOGUE: &[AlgorithmInfo] = &[
         id: "random_forest",
         task: Task::Regression,
         name: "Random forest regressor",
-        engine: "smartcore",
+        engine: HIST,
         description: "bagged regression trees, averaged",
         params: &[
             N_TREES,
@@ -499,9 +596,9 @@ pub const CATALOGUE: &[AlgorithmInfo] = &[
         id: "knn",
         task: Task::Regression,
         name: "k-nearest neighbours regressor",
-        engine: "smartcore",
-        description: "mean of the k closest training rows (Euclidean, brute force)",
-        params: &[K, KNN_WEIGHTS],
+        engine: KNN_ENGINE,
+        description: "mean of the k closest training rows (blocked brute force)",
+        params: &[K, KNN_WEIGHTS, KNN_METRIC],
         default_up_to_rows: 20_000,
         binary_only: false,
     },
@@ -533,9 +630,21 @@ pub const CATALOGUE: &[AlgorithmInfo] = &[
         id: "gradient_boosting",
         task: Task::Regression,
         name: "Gradient boosting regressor",
-        engine: "perpetual",
-        description: "boosted histogram trees with perpetual's self-tuning step",
-        params: &[BUDGET, MAX_ROUNDS],
+        engine: HIST,
+        description: "boosted histogram trees on the squared error",
+        params: &[
+            MAX_ROUNDS,
+            LEARNING_RATE,
+            MAX_LEAVES,
+            GB_MAX_DEPTH,
+            GB_MIN_SAMPLES_LEAF,
+            L2,
+            SUBSAMPLE,
+            COLSAMPLE,
+            EARLY_STOPPING,
+            VALIDATION_FRACTION,
+            N_ITER_NO_CHANGE,
+        ],
         default_up_to_rows: ALL_ROWS,
         binary_only: false,
     },
@@ -595,10 +704,11 @@ impl AlgorithmInfo {
         let p = cols.max(1) as f64;
         let int = |k: &str, d: f64| params.get(k).and_then(ParamValue::as_f64).unwrap_or(d);
         match (self.id, self.engine) {
-            ("random_forest", _) => int("n_trees", 100.0) * n * n.log2() * p.sqrt(),
-            ("knn", _) | ("svm", _) => n * n * p * 0.25,
-            ("gradient_boosting", _) => int("max_rounds", 100.0) * n * p * 2.0,
-            ("decision_tree", _) => n * n.log2() * p,
+            ("random_forest", _) => int("n_trees", 100.0) * n * p.sqrt() * 2.0,
+            ("knn", _) => n * n * p * 0.02,
+            ("svm", _) => n * n * p * 0.25,
+            ("gradient_boosting", _) => int("max_rounds", 100.0) * n * p * 0.1,
+            ("decision_tree", _) => n * p * 2.0,
             ("logistic_regression", _) => int("max_iterations", 100.0) * n * p * 0.5,
             _ => n * p,
         }
@@ -635,65 +745,20 @@ pub enum TargetRef<'a> {
 pub enum Model {
     LogisticBinary(linfa_logistic::FittedLogisticRegression<f64, usize>),
     LogisticMulti(linfa_logistic::MultiFittedLogisticRegression<f64, usize>),
-    DecisionTree(
-        smartcore::tree::decision_tree_classifier::DecisionTreeClassifier<
-            f64,
-            i64,
-            DenseMatrix<f64>,
-            Vec<i64>,
-        >,
-    ),
-    RandomForest(
-        smartcore::ensemble::random_forest_classifier::RandomForestClassifier<
-            f64,
-            i64,
-            DenseMatrix<f64>,
-            Vec<i64>,
-        >,
-    ),
-    Knn {
-        model: smartcore::neighbors::knn_classifier::KNNClassifier<
-            f64,
-            i64,
-            DenseMatrix<f64>,
-            Vec<i64>,
-            smartcore::metrics::distance::euclidian::Euclidian<f64>,
-        >,
-        /// The classes seen in training, sorted: smartcore's probability columns.
-        classes: Vec<usize>,
-    },
+    /// One histogram tree; outputs are class probabilities.
+    DecisionTree(Forest),
+    RandomForest(Forest),
+    Knn(Knn),
     GaussianNb(linfa_bayes::GaussianNb<f64, usize>),
     Svc(linfa_svm::Svm<f64, linfa::dataset::Pr>),
-    Boost(perpetual::PerpetualBooster),
+    Boost(Booster),
     Linear(linfa_linear::FittedLinearRegression<f64>),
     ElasticNet(linfa_elasticnet::ElasticNet<f64>),
-    TreeRegressor(
-        smartcore::tree::decision_tree_regressor::DecisionTreeRegressor<
-            f64,
-            f64,
-            DenseMatrix<f64>,
-            Vec<f64>,
-        >,
-    ),
-    ForestRegressor(
-        smartcore::ensemble::random_forest_regressor::RandomForestRegressor<
-            f64,
-            f64,
-            DenseMatrix<f64>,
-            Vec<f64>,
-        >,
-    ),
-    KnnRegressor(
-        smartcore::neighbors::knn_regressor::KNNRegressor<
-            f64,
-            f64,
-            DenseMatrix<f64>,
-            Vec<f64>,
-            smartcore::metrics::distance::euclidian::Euclidian<f64>,
-        >,
-    ),
+    TreeRegressor(Forest),
+    ForestRegressor(Forest),
+    KnnRegressor(Knn),
     Svr(linfa_svm::Svm<f64, f64>),
-    BoostRegressor(perpetual::PerpetualBooster),
+    BoostRegressor(Booster),
 }
 
 /// A model's output for a batch of rows.
@@ -711,15 +776,15 @@ fn fail(engine: &str, e: impl fmt::Display) -> Error {
     Error::input(format!("{engine}: {e}"))
 }
 
-fn get_f(p: &Params, k: &str) -> f64 {
+pub(crate) fn get_f(p: &Params, k: &str) -> f64 {
     p.get(k).and_then(ParamValue::as_f64).unwrap_or(f64::NAN)
 }
 
-fn get_i(p: &Params, k: &str) -> usize {
+pub(crate) fn get_i(p: &Params, k: &str) -> usize {
     get_f(p, k).max(0.0) as usize
 }
 
-fn get_s<'a>(p: &'a Params, k: &str) -> &'a str {
+pub(crate) fn get_s<'a>(p: &'a Params, k: &str) -> &'a str {
     match p.get(k) {
         Some(ParamValue::Text(s)) => s,
         _ => "",
@@ -781,7 +846,10 @@ pub fn fit(
         ("logistic_regression", TargetRef::Classes(y, k)) => {
             let alpha = 1.0 / get_f(params, "c");
             let iters = get_i(params, "max_iterations") as u64;
-            let tol = get_f(params, "tolerance");
+            // linfa minimises the summed loss, scikit-learn the mean one: the
+            // same per-row tolerance is n times larger on linfa's gradient, and
+            // without it L-BFGS runs to max_iterations on large tables.
+            let tol = get_f(params, "tolerance") * x.rows.max(1) as f64;
             let yv = ArrayView1::from(y);
             let ds = DatasetBase::new(xv, yv);
             if k == 2 {
@@ -802,54 +870,26 @@ pub fn fit(
                 Ok(Model::LogisticMulti(m))
             }
         }
-        ("decision_tree", TargetRef::Classes(y, _)) => {
-            use smartcore::tree::decision_tree_classifier as dt;
-            let criterion = if get_s(params, "criterion") == "entropy" {
-                dt::SplitCriterion::Entropy
-            } else {
-                dt::SplitCriterion::Gini
-            };
-            let mut p = dt::DecisionTreeClassifierParameters::default()
-                .with_criterion(criterion)
-                .with_max_depth(get_i(params, "max_depth").min(u16::MAX as usize) as u16)
-                .with_min_samples_split(get_i(params, "min_samples_split"))
-                .with_min_samples_leaf(get_i(params, "min_samples_leaf"));
-            p.seed = Some(seed);
-            let yy: Vec<i64> = y.iter().map(|&c| c as i64).collect();
-            let m = dt::DecisionTreeClassifier::fit(&x.to_smartcore()?, &yy, p)
-                .map_err(|e| fail(info.engine, e))?;
-            Ok(Model::DecisionTree(m))
-        }
-        ("random_forest", TargetRef::Classes(y, _)) => {
-            use smartcore::ensemble::random_forest_classifier as rf;
-            let mut p = rf::RandomForestClassifierParameters::default()
-                .with_n_trees(get_i(params, "n_trees").min(u16::MAX as usize) as u16)
-                .with_max_depth(get_i(params, "max_depth").min(u16::MAX as usize) as u16)
-                .with_min_samples_split(get_i(params, "min_samples_split"))
-                .with_min_samples_leaf(get_i(params, "min_samples_leaf"))
-                .with_seed(seed);
-            if get_i(params, "max_features") > 0 {
-                p = p.with_m(get_i(params, "max_features").min(x.cols));
-            }
-            let yy: Vec<i64> = y.iter().map(|&c| c as i64).collect();
-            let m = rf::RandomForestClassifier::fit(&x.to_smartcore()?, &yy, p)
-                .map_err(|e| fail(info.engine, e))?;
-            Ok(Model::RandomForest(m))
-        }
-        ("knn", TargetRef::Classes(y, _)) => {
-            use smartcore::neighbors::knn_classifier as knn;
-            let p = knn::KNNClassifierParameters::default()
-                .with_k(get_i(params, "k").min(x.rows.max(1)))
-                .with_weight(knn_weight(params))
-                .with_algorithm(smartcore::algorithm::neighbour::KNNAlgorithmName::LinearSearch);
-            let yy: Vec<i64> = y.iter().map(|&c| c as i64).collect();
-            let model = knn::KNNClassifier::fit(&x.to_smartcore()?, &yy, p)
-                .map_err(|e| fail(info.engine, e))?;
-            let mut classes = y.to_vec();
-            classes.sort_unstable();
-            classes.dedup();
-            Ok(Model::Knn { model, classes })
-        }
+        ("decision_tree", TargetRef::Classes(y, k)) => Ok(Model::DecisionTree(learners::tree(
+            params,
+            x,
+            Target::Classes(y, k),
+            seed,
+        )?)),
+        ("random_forest", TargetRef::Classes(y, k)) => Ok(Model::RandomForest(learners::forest(
+            params,
+            x,
+            Target::Classes(y, k),
+            seed,
+        )?)),
+        ("knn", TargetRef::Classes(y, k)) => Ok(Model::Knn(learners::knn(
+            params,
+            x,
+            KnnTarget::Classes {
+                y: y.to_vec(),
+                n_classes: k,
+            },
+        )?)),
         ("gaussian_nb", TargetRef::Classes(y, _)) => {
             let ds = DatasetBase::new(xv, ArrayView1::from(y));
             let m = linfa_bayes::GaussianNb::params()
@@ -881,17 +921,14 @@ pub fn fit(
             Ok(Model::Svc(m))
         }
         ("gradient_boosting", TargetRef::Classes(y, k)) => {
-            let yy: Vec<f64> = y.iter().map(|&c| c as f64).collect();
             let w = class_weights(params, y, k);
-            let m = boost(
-                perpetual::objective::Objective::LogLoss,
+            Ok(Model::Boost(learners::boost(
                 params,
                 x,
-                &yy,
+                Target::Classes(y, k),
                 w.as_deref(),
                 seed,
-            )?;
-            Ok(Model::Boost(m))
+            )?))
         }
         ("linear_regression", TargetRef::Values(y)) => {
             let ds = DatasetBase::new(xv, ArrayView1::from(y));
@@ -914,41 +951,23 @@ pub fn fit(
                 .map_err(|e| fail(info.engine, e))?;
             Ok(Model::ElasticNet(m))
         }
-        ("decision_tree", TargetRef::Values(y)) => {
-            use smartcore::tree::decision_tree_regressor as dt;
-            let p = dt::DecisionTreeRegressorParameters::default()
-                .with_max_depth(get_i(params, "max_depth").min(u16::MAX as usize) as u16)
-                .with_min_samples_split(get_i(params, "min_samples_split"))
-                .with_min_samples_leaf(get_i(params, "min_samples_leaf"));
-            let m = dt::DecisionTreeRegressor::fit(&x.to_smartcore()?, &y.to_vec(), p)
-                .map_err(|e| fail(info.engine, e))?;
-            Ok(Model::TreeRegressor(m))
-        }
-        ("random_forest", TargetRef::Values(y)) => {
-            use smartcore::ensemble::random_forest_regressor as rf;
-            let mut p = rf::RandomForestRegressorParameters::default()
-                .with_n_trees(get_i(params, "n_trees"))
-                .with_max_depth(get_i(params, "max_depth").min(u16::MAX as usize) as u16)
-                .with_min_samples_split(get_i(params, "min_samples_split"))
-                .with_min_samples_leaf(get_i(params, "min_samples_leaf"))
-                .with_seed(seed);
-            if get_i(params, "max_features") > 0 {
-                p = p.with_m(get_i(params, "max_features").min(x.cols));
-            }
-            let m = rf::RandomForestRegressor::fit(&x.to_smartcore()?, &y.to_vec(), p)
-                .map_err(|e| fail(info.engine, e))?;
-            Ok(Model::ForestRegressor(m))
-        }
-        ("knn", TargetRef::Values(y)) => {
-            use smartcore::neighbors::knn_regressor as knn;
-            let p = knn::KNNRegressorParameters::default()
-                .with_k(get_i(params, "k").min(x.rows.max(1)))
-                .with_weight(knn_weight(params))
-                .with_algorithm(smartcore::algorithm::neighbour::KNNAlgorithmName::LinearSearch);
-            let m = knn::KNNRegressor::fit(&x.to_smartcore()?, &y.to_vec(), p)
-                .map_err(|e| fail(info.engine, e))?;
-            Ok(Model::KnnRegressor(m))
-        }
+        ("decision_tree", TargetRef::Values(y)) => Ok(Model::TreeRegressor(learners::tree(
+            params,
+            x,
+            Target::Values(y),
+            seed,
+        )?)),
+        ("random_forest", TargetRef::Values(y)) => Ok(Model::ForestRegressor(learners::forest(
+            params,
+            x,
+            Target::Values(y),
+            seed,
+        )?)),
+        ("knn", TargetRef::Values(y)) => Ok(Model::KnnRegressor(learners::knn(
+            params,
+            x,
+            KnnTarget::Values(y.to_vec()),
+        )?)),
         ("svm", TargetRef::Values(y)) => {
             check_kernel_memory(x.rows)?;
             let ds = DatasetBase::new(xv, ArrayView1::from(y));
@@ -957,29 +976,17 @@ pub fn fit(
             let m = p.fit(&ds).map_err(|e| fail(info.engine, e))?;
             Ok(Model::Svr(m))
         }
-        ("gradient_boosting", TargetRef::Values(y)) => {
-            let m = boost(
-                perpetual::objective::Objective::SquaredLoss,
-                params,
-                x,
-                y,
-                None,
-                seed,
-            )?;
-            Ok(Model::BoostRegressor(m))
-        }
+        ("gradient_boosting", TargetRef::Values(y)) => Ok(Model::BoostRegressor(learners::boost(
+            params,
+            x,
+            Target::Values(y),
+            None,
+            seed,
+        )?)),
         (id, _) => Err(Error::internal(format!(
             "algorithm '{id}' cannot fit a {} target",
             info.task
         ))),
-    }
-}
-
-fn knn_weight(params: &Params) -> smartcore::neighbors::KNNWeightFunction {
-    if get_s(params, "weights") == "distance" {
-        smartcore::neighbors::KNNWeightFunction::Distance
-    } else {
-        smartcore::neighbors::KNNWeightFunction::Uniform
     }
 }
 
@@ -994,30 +1001,6 @@ fn svm_kernel<T>(
         let w = get_f(params, "kernel_width");
         p.gaussian_kernel(if w > 0.0 { w } else { x.cols.max(1) as f64 })
     }
-}
-
-fn boost(
-    objective: perpetual::objective::Objective,
-    params: &Params,
-    x: &Matrix,
-    y: &[f64],
-    weights: Option<&[f64]>,
-    seed: u64,
-) -> Result<perpetual::PerpetualBooster> {
-    let cols = x.to_column_major();
-    let data = perpetual::Matrix::new(&cols, x.rows, x.cols);
-    // One thread: the search's own pool runs jobs in parallel, and perpetual
-    // would otherwise start a pool as wide as the machine inside every job.
-    // No timeout: a time limit would make the model depend on the machine's speed.
-    let mut m = perpetual::PerpetualBooster::default()
-        .set_objective(objective)
-        .set_budget(get_f(params, "budget") as f32)
-        .set_iteration_limit(Some(get_i(params, "max_rounds")))
-        .set_num_threads(Some(1))
-        .set_seed(seed);
-    m.fit(&data, y, weights, None)
-        .map_err(|e| fail("perpetual", e))?;
-    Ok(m)
 }
 
 impl Model {
@@ -1061,41 +1044,15 @@ impl Model {
                 }
                 from_proba(out)
             }
-            Model::DecisionTree(m) => Predictions::Classes {
-                labels: m
-                    .predict(&x.to_smartcore()?)
-                    .map_err(|e| fail("smartcore", e))?
-                    .iter()
-                    .map(|&c| c.max(0) as usize)
-                    .collect(),
-                proba: None,
-            },
-            Model::RandomForest(m) => Predictions::Classes {
-                labels: m
-                    .predict(&x.to_smartcore()?)
-                    .map_err(|e| fail("smartcore", e))?
-                    .iter()
-                    .map(|&c| c.max(0) as usize)
-                    .collect(),
-                proba: None,
-            },
-            Model::Knn { model, classes } => {
-                let p = model
-                    .predict_proba(&x.to_smartcore()?)
-                    .map_err(|e| fail("smartcore", e))?;
-                // smartcore orders probability columns by its sorted class labels,
-                // which are the class indices seen in training.
-                let mut out = vec![0.0; x.rows * n_classes];
-                for (r, row) in p.iter().enumerate() {
-                    for (j, &v) in row.iter().enumerate() {
-                        if let Some(&c) = classes.get(j)
-                            && c < n_classes
-                        {
-                            out[r * n_classes + c] = v;
-                        }
-                    }
-                }
-                from_proba(out)
+            Model::DecisionTree(m) | Model::RandomForest(m) => {
+                from_proba(fit_width(m.predict(x), m.outputs, n_classes))
+            }
+            Model::Knn(m) => {
+                let k = match &m.target {
+                    KnnTarget::Classes { n_classes, .. } => *n_classes,
+                    KnnTarget::Values(_) => 1,
+                };
+                from_proba(fit_width(m.predict(x)?, k, n_classes))
             }
             Model::GaussianNb(m) => {
                 use linfa_bayes::NaiveBayes;
@@ -1117,35 +1074,35 @@ impl Model {
                 from_proba(binary(p.iter().map(|v| f64::from(**v)).collect()))
             }
             Model::Boost(m) => {
-                let cols = x.to_column_major();
-                let data = perpetual::Matrix::new(&cols, x.rows, x.cols);
-                let logit = m.predict(&data, false);
-                from_proba(binary(
-                    logit.iter().map(|&z| 1.0 / (1.0 + (-z).exp())).collect(),
-                ))
+                let width = m.predict(x);
+                let k = width.len() / x.rows.max(1);
+                from_proba(fit_width(width, k, n_classes))
             }
             Model::Linear(m) => Predictions::Values(m.predict(&xv).to_vec()),
             Model::ElasticNet(m) => Predictions::Values(m.predict(&xv).to_vec()),
-            Model::TreeRegressor(m) => Predictions::Values(
-                m.predict(&x.to_smartcore()?)
-                    .map_err(|e| fail("smartcore", e))?,
-            ),
-            Model::ForestRegressor(m) => Predictions::Values(
-                m.predict(&x.to_smartcore()?)
-                    .map_err(|e| fail("smartcore", e))?,
-            ),
-            Model::KnnRegressor(m) => Predictions::Values(
-                m.predict(&x.to_smartcore()?)
-                    .map_err(|e| fail("smartcore", e))?,
-            ),
-            Model::Svr(m) => Predictions::Values(m.predict(&xv).to_vec()),
-            Model::BoostRegressor(m) => {
-                let cols = x.to_column_major();
-                let data = perpetual::Matrix::new(&cols, x.rows, x.cols);
-                Predictions::Values(m.predict(&data, false))
+            Model::TreeRegressor(m) | Model::ForestRegressor(m) => {
+                Predictions::Values(m.predict(x))
             }
+            Model::KnnRegressor(m) => Predictions::Values(m.predict(x)?),
+            Model::Svr(m) => Predictions::Values(m.predict(&xv).to_vec()),
+            Model::BoostRegressor(m) => Predictions::Values(m.predict(x)),
         })
     }
+}
+
+/// Probabilities `rows × have` laid out as `rows × want` (columns past `have` are 0).
+fn fit_width(p: Vec<f64>, have: usize, want: usize) -> Vec<f64> {
+    if have == want || have == 0 {
+        return p;
+    }
+    let rows = p.len() / have;
+    let mut out = vec![0.0; rows * want];
+    for r in 0..rows {
+        for c in 0..have.min(want) {
+            out[r * want + c] = p[r * have + c];
+        }
+    }
+    out
 }
 
 /// Index of the largest value; the first on ties, as numpy's argmax.

@@ -1,12 +1,11 @@
 //! The one adapter between polars and the learning crates.
 //!
-//! polars 0.55 is built on ndarray 0.17 while linfa 0.8 is on ndarray 0.16,
-//! and smartcore and perpetual have matrix types of their own. Nothing crosses
-//! between them directly: columns leave polars as plain `Vec<f64>` / category
-//! codes ([`numeric_column`], [`category_column`]), the fitted preprocessing
-//! pipeline writes one contiguous row-major `f64` buffer ([`Matrix`]), and each
-//! learner borrows that buffer in its own type here ([`Matrix::view`] for
-//! linfa, [`Matrix::to_smartcore`], [`Matrix::to_column_major`] for perpetual).
+//! polars 0.55 is built on ndarray 0.17 while linfa 0.8 is on ndarray 0.16.
+//! Nothing crosses between them directly: columns leave polars as plain
+//! `Vec<f64>` / category codes ([`numeric_column`], [`category_column`]), the
+//! fitted preprocessing pipeline writes one contiguous row-major `f64` buffer
+//! ([`Matrix`]), and each learner borrows that buffer: linfa through
+//! [`Matrix::view`], lathe's own trees and k-NN as it is.
 
 use ndarray::ArrayView2;
 #[cfg(feature = "core")]
@@ -39,28 +38,6 @@ impl Matrix {
     pub fn view(&self) -> Result<ArrayView2<'_, f64>> {
         ArrayView2::from_shape((self.rows, self.cols), &self.data)
             .map_err(|e| Error::internal(format!("matrix shape: {e}")))
-    }
-
-    /// A smartcore matrix (smartcore owns its buffer, so this copies once).
-    pub fn to_smartcore(&self) -> Result<smartcore::linalg::basic::matrix::DenseMatrix<f64>> {
-        smartcore::linalg::basic::matrix::DenseMatrix::new(
-            self.rows,
-            self.cols,
-            self.data.clone(),
-            false,
-        )
-        .map_err(|e| Error::internal(format!("smartcore matrix: {e}")))
-    }
-
-    /// The same values column by column, for perpetual's `Matrix`.
-    pub fn to_column_major(&self) -> Vec<f64> {
-        let mut out = vec![0.0; self.data.len()];
-        for r in 0..self.rows {
-            for (c, v) in self.row(r).iter().enumerate() {
-                out[c * self.rows + r] = *v;
-            }
-        }
-        out
     }
 
     /// The rows `rows` of this matrix, in that order.
@@ -152,7 +129,6 @@ mod tests {
         };
         let v = m.view().unwrap();
         assert_eq!(v[[1, 2]], 6.0);
-        assert_eq!(m.to_column_major(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
         assert_eq!(m.select_rows(&[1]).data, vec![4.0, 5.0, 6.0]);
     }
 }

@@ -11,8 +11,13 @@ use crate::train::Task;
 use crate::train::algorithms::{Model, Predictions};
 use crate::train::features::{FittedColumn, FittedPipeline, RawTable, Unseen};
 
-/// Version of the model file; a newer one is refused.
-pub const MODEL_FORMAT_VERSION: u32 = 1;
+/// Version of the model file; a newer one is refused. Version 2: decision
+/// trees, forests, gradient boosting and k-NN are lathe's own engines (version 1
+/// held smartcore's and perpetual's models, which no longer load).
+pub const MODEL_FORMAT_VERSION: u32 = 2;
+
+/// Algorithms whose version-1 models came from crates lathe no longer uses.
+const REPLACED_IN_V2: &[&str] = &["decision_tree", "random_forest", "gradient_boosting", "knn"];
 
 /// A fitted pipeline and model, as stored in `model.json.gz` (data only).
 #[derive(Serialize, Deserialize)]
@@ -66,6 +71,21 @@ impl FittedModel {
     /// Parse a model file, refusing one from a newer lathe.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         let m: Self = serde_json::from_slice(bytes).map_err(|e| {
+            #[derive(Deserialize)]
+            struct Header {
+                format_version: u32,
+                algorithm: String,
+            }
+            if let Ok(h) = serde_json::from_slice::<Header>(bytes)
+                && h.format_version < 2
+                && REPLACED_IN_V2.contains(&h.algorithm.as_str())
+            {
+                return Error::input(format!(
+                    "this {} model was fitted by an earlier lathe (model format {}), whose tree and neighbour learners it no longer has",
+                    h.algorithm, h.format_version
+                ))
+                .hint("train it again (lathe train --rerun RUN) and export a new bundle");
+            }
             Error::input(format!("not a lathe model file: {e}"))
                 .line(e.line() as u64)
                 .column(e.column() as u64)
@@ -167,4 +187,23 @@ pub fn canonical_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     let value =
         serde_json::to_value(value).map_err(|e| Error::internal(format!("model JSON: {e}")))?;
     serde_json::to_vec(&sort(value)).map_err(|e| Error::internal(format!("model JSON: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_tree_model_asks_to_be_trained_again() {
+        let old = br#"{"format_version":1,"algorithm":"random_forest","task":"classification","target":"y","pipeline":{},"model":{"random_forest":{"trees":[]}},"threshold":null}"#;
+        let e = FittedModel::from_json(old).err().expect("refused");
+        assert!(e.message.contains("earlier lathe"), "{}", e.message);
+        assert!(e.hint.as_deref().unwrap_or("").contains("train it again"));
+        let e = FittedModel::from_json(b"{}").err().expect("refused");
+        assert!(
+            e.message.contains("not a lathe model file"),
+            "{}",
+            e.message
+        );
+    }
 }
