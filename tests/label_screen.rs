@@ -197,45 +197,35 @@ fn label_help_lists_the_screens_keys() {
 
 /// Kill lathe with SIGKILL in the middle of a burst of labels: every label
 /// the screen showed as saved is in the journal after a restart.
+///
+/// In file order key press `i` labels row `i + 1` (each label moves to the
+/// next unlabelled row), so the screen's "row N → 'x' saved" is matched
+/// exactly against what that press asked for: a read in the middle of a
+/// redraw cannot pass for a save the app did not draw.
 #[cfg(unix)]
 #[test]
 fn sigkill_mid_burst_loses_no_label_shown_as_saved() {
     let mut s = crate::pty::Session::start();
     s.keys(b"\x1b2");
     s.wait_for("Row 1 of 2000");
+    let label = |i: usize| if i % 3 == 0 { ("1", "0") } else { ("2", "1") };
+    let saved_text = |i: usize| format!("row {} → '{}' saved", i + 1, label(i).1);
     let mut shown: BTreeMap<u64, String> = BTreeMap::new();
-    let re_saved = |screen: &str, out: &mut BTreeMap<u64, String>| {
-        for part in screen.split("row ").skip(1) {
-            let Some((n, rest)) = part.split_once(" → '") else {
-                continue;
-            };
-            let Some((label, tail)) = rest.split_once('\'') else {
-                continue;
-            };
-            if tail.starts_with(" saved")
-                && let Ok(n) = n.trim().parse::<u64>()
-            {
-                out.insert(n, label.to_owned());
-            }
+    // At a person's pace: each press waits until its save is on screen.
+    for i in 0..15 {
+        s.send(label(i).0.as_bytes());
+        let end = Instant::now() + Duration::from_secs(20);
+        while !s.screen().screen().contents().contains(&saved_text(i)) {
+            assert!(Instant::now() < end, "press {i} never showed as saved");
+            std::thread::sleep(Duration::from_millis(5));
         }
-    };
-    // Read the screen only when no output arrived for a moment: a read in the
-    // middle of a redraw could mix the old and the new status line.
-    let settled = |s: &crate::pty::Session| -> Option<String> {
-        let before = s.output_len();
-        std::thread::sleep(Duration::from_millis(8));
-        (s.output_len() == before).then(|| s.screen().screen().contents())
-    };
-    let end = Instant::now() + Duration::from_secs(20);
-    for i in 0..60 {
-        s.send(if i % 3 == 0 { b"1" } else { b"2" });
-        if let Some(text) = settled(&s) {
-            re_saved(&text, &mut shown);
-        }
-        if Instant::now() > end {
-            break;
-        }
+        shown.insert(i as u64 + 1, label(i).1.to_owned());
     }
+    // Then a burst, killed while it is being handled.
+    for i in 15..60 {
+        s.send(label(i).0.as_bytes());
+    }
+    std::thread::sleep(Duration::from_millis(30));
     let pid = s.child.process_id().unwrap();
     let killed = std::process::Command::new("kill")
         .args(["-KILL", &pid.to_string()])
@@ -243,11 +233,12 @@ fn sigkill_mid_burst_loses_no_label_shown_as_saved() {
         .unwrap();
     assert!(killed.success());
     std::thread::sleep(Duration::from_millis(100));
-    re_saved(&s.screen().screen().contents(), &mut shown);
-    assert!(
-        shown.len() >= 3,
-        "the burst showed too few saves: {shown:?}"
-    );
+    let last = s.screen().screen().contents();
+    for i in 15..60 {
+        if last.contains(&saved_text(i)) {
+            shown.insert(i as u64 + 1, label(i).1.to_owned());
+        }
+    }
     let project = Project::open(&s.root()).unwrap();
     let frame = lathe::data::load(
         &s.root().join("maintenance_unlabelled.csv"),

@@ -123,7 +123,7 @@ impl Action {
             ("show_all".into(), Self::ShowAll, "all settings/diffs"),
             ("bulk".into(), Self::Bulk, "bulk label (expr)"),
             ("order".into(), Self::Order, "label queue order"),
-            ("setup".into(), Self::Setup, "label column/classes"),
+            ("setup".into(), Self::Setup, "label col/classes"),
             ("pipeline".into(), Self::Pipeline, "pipeline runs"),
         ];
         for i in 1..=6u8 {
