@@ -208,7 +208,13 @@ fn sigkill_mid_burst_loses_no_label_shown_as_saved() {
     let mut s = crate::pty::Session::start();
     s.keys(b"\x1b2");
     s.wait_for("Row 1 of 2000");
-    let label = |i: usize| if i % 3 == 0 { ("1", "0") } else { ("2", "1") };
+    let label = |i: usize| {
+        if i.is_multiple_of(3) {
+            ("1", "0")
+        } else {
+            ("2", "1")
+        }
+    };
     let saved_text = |i: usize| format!("row {} → '{}' saved", i + 1, label(i).1);
     let mut shown: BTreeMap<u64, String> = BTreeMap::new();
     // At a person's pace: each press waits until its save is on screen.

@@ -84,11 +84,6 @@ impl Session {
         self.writer.flush().unwrap();
     }
 
-    /// Bytes of output so far.
-    pub fn output_len(&self) -> usize {
-        self.output.lock().unwrap().len()
-    }
-
     /// The sample project's folder the session runs on.
     pub fn root(&self) -> std::path::PathBuf {
         self._dir.path().join("sample")
