@@ -60,12 +60,18 @@ fn journal_round_trips_and_undoes_many_levels() {
     assert_eq!(Journal::open(dir.path(), "d", "y").unwrap().state, j.state);
 }
 
+/// A journal in `dir` with two labels: `a` → x, `b` → y.
+fn two_labels(dir: &std::path::Path) -> Journal {
+    let mut j = Journal::open(dir, "d", "y").unwrap();
+    j.append(&changes(&["a"], "x"), Source::Manual).unwrap();
+    j.append(&changes(&["b"], "y"), Source::Manual).unwrap();
+    j
+}
+
 #[test]
 fn a_torn_last_line_is_moved_aside_and_no_saved_label_is_lost() {
     let dir = tempfile::tempdir().unwrap();
-    let mut j = Journal::open(dir.path(), "d", "y").unwrap();
-    j.append(&changes(&["a"], "x"), Source::Manual).unwrap();
-    j.append(&changes(&["b"], "y"), Source::Manual).unwrap();
+    let j = two_labels(dir.path());
     let path = j.path().to_owned();
     let mut f = std::fs::OpenOptions::new()
         .append(true)
@@ -94,9 +100,7 @@ fn a_torn_last_line_is_moved_aside_and_no_saved_label_is_lost() {
 #[test]
 fn a_damaged_middle_line_or_a_newer_journal_stops_with_the_line_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let mut j = Journal::open(dir.path(), "d", "y").unwrap();
-    j.append(&changes(&["a"], "x"), Source::Manual).unwrap();
-    j.append(&changes(&["b"], "x"), Source::Manual).unwrap();
+    let j = two_labels(dir.path());
     let path = j.path().to_owned();
     let text = std::fs::read_to_string(&path).unwrap();
     let broken = text.replacen(r#""key":"a""#, r#""key":"a"#, 1);

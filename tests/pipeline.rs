@@ -594,13 +594,8 @@ fn a_pipeline_killed_during_train_bundle_or_promote_leaves_a_consistent_store() 
 #[cfg(feature = "tui")]
 #[test]
 fn the_experiments_screen_shows_the_pipeline_history() {
-    use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+    use crossterm::event::{KeyCode, KeyModifiers};
     use lathe::pipeline::state::{Outcome, PipelineRecord, StepRecord, write_record};
-    use lathe::tui::event::Event;
-    use lathe::tui::theme::{ColorDepth, Theme};
-    use lathe::tui::{App, Context};
-    use ratatui::Terminal;
-    use ratatui::backend::TestBackend;
 
     let dir = tempfile::tempdir().unwrap();
     let root = lathe::sample::ensure_sample_project(&dir.path().join("sample")).unwrap();
@@ -651,51 +646,22 @@ fn the_experiments_screen_shows_the_pipeline_history() {
     )
     .unwrap();
 
-    let ctx = Context {
-        theme: Theme::load("dark", None, ColorDepth::TrueColor).unwrap(),
-        keymap: lathe::tui::keymap::Keymap::load(None).unwrap(),
-        dirs: None,
-        project: Some(project),
-        is_sample: false,
-    };
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut app = App::new(ctx, tx);
-    app.settle(&rx, Duration::from_secs(60));
-    let mut term = Terminal::new(TestBackend::new(120, 32)).unwrap();
-    let key = |app: &mut App, code, mods| {
-        app.handle(Event::Terminal(TermEvent::Key(KeyEvent::new(code, mods))));
-        app.settle(&rx, Duration::from_secs(60));
-    };
-    let mut screen = |app: &mut App| {
-        term.draw(|f| app.render(f)).unwrap();
-        let buf = term.backend().buffer().clone();
-        let mut out = String::new();
-        for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                out.push_str(buf[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
-    };
-    key(&mut app, KeyCode::Char('4'), KeyModifiers::ALT);
-    assert!(
-        screen(&mut app).contains("pipeline runs"),
-        "the key bar names P"
-    );
-    key(&mut app, KeyCode::Char('P'), KeyModifiers::NONE);
-    let s = screen(&mut app);
+    let mut h = crate::tui::Harness::on_project(project, dir, 120, 32);
+    h.key(KeyCode::Char('4'), KeyModifiers::ALT);
+    assert!(h.screen().contains("pipeline runs"), "the key bar names P");
+    h.key(KeyCode::Char('P'), KeyModifiers::NONE);
+    let s = h.screen();
     assert!(s.contains("Pipeline runs"), "{s}");
     // Newest first, the newest selected: its steps below.
     let newest = s.find("01KAAAAAA2AA").expect("newest run listed");
     let older = s.find("01KAAAAAA1AA").expect("older run listed");
     assert!(newest < older, "{s}");
     assert!(s.contains("roc_auc = 0.5012"), "{s}");
-    key(&mut app, KeyCode::Down, KeyModifiers::NONE);
-    let s = screen(&mut app);
+    h.key(KeyCode::Down, KeyModifiers::NONE);
+    let s = h.screen();
     assert!(s.contains("champion → RUN1"), "{s}");
-    key(&mut app, KeyCode::Esc, KeyModifiers::NONE);
-    let s = screen(&mut app);
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    let s = h.screen();
     assert!(!s.contains("Pipeline runs"), "{s}");
 }
 

@@ -26,6 +26,11 @@ impl Harness {
         let dir = tempfile::tempdir().unwrap();
         let root = lathe::sample::ensure_sample_project(&dir.path().join("sample")).unwrap();
         let project = Project::open(&root).unwrap();
+        Self::on_project(project, dir, w, h)
+    }
+
+    /// The app on `project` (kept in `dir`), first source loaded.
+    pub fn on_project(project: Project, dir: tempfile::TempDir, w: u16, h: u16) -> Self {
         let ctx = Context {
             theme: Theme::load("dark", None, ColorDepth::TrueColor).unwrap(),
             keymap: Keymap::load(None).unwrap(),

@@ -152,7 +152,7 @@ pub fn run(cli: &Cli, cmd: &LabelCommand) -> Result<i32> {
                     l.keys.keys.iter().map(String::as_str).collect()
                 };
                 df.insert_column(0, polars::prelude::Column::new("key".into(), keys))?;
-                write_frame(&mut df, &a.out)?
+                crate::label::session::write_frame(&mut df, &a.out)?
             } else {
                 l.export(&a.out, a.labelled_only)?
             };
@@ -183,21 +183,6 @@ pub fn run(cli: &Cli, cmd: &LabelCommand) -> Result<i32> {
             Ok(0)
         }
     }
-}
-
-fn write_frame(df: &mut polars::prelude::DataFrame, out: &std::path::Path) -> Result<usize> {
-    use polars::prelude::{CsvWriter, ParquetWriter, SerWriter};
-    let mut bytes = Vec::new();
-    if out
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
-    {
-        ParquetWriter::new(&mut bytes).finish(df)?;
-    } else {
-        CsvWriter::new(&mut bytes).finish(df)?;
-    }
-    crate::config::write_atomic(out, &bytes)?;
-    Ok(df.height())
 }
 
 /// Load the dataset and open its label session.

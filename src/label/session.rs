@@ -64,6 +64,11 @@ impl Labeling {
     /// Open the label session of `choice` on `frame` (the dataset's data).
     pub fn open(project: &Project, choice: &LabelChoice, frame: DataFrame) -> Result<Self> {
         let set = set::resolve(project, choice, &frame)?;
+        Self::with_set(project, set, frame)
+    }
+
+    /// Open the session of a label set already resolved for `frame`.
+    pub fn with_set(project: &Project, set: LabelSet, frame: DataFrame) -> Result<Self> {
         let keys = RowKeys::build(&frame, &set.target, set.id.as_deref())?;
         let journal = Journal::open(&labels_dir(project), &set.dataset, &set.target)?;
         let mut s = Self {
@@ -419,19 +424,24 @@ impl Labeling {
     /// Write the data with its labels to `out`: Parquet for `.parquet`,
     /// else CSV; atomically (temp file, fsync, rename).
     pub fn export(&self, out: &Path, only_labelled: bool) -> Result<usize> {
-        let mut df = self.labelled_frame(only_labelled)?;
-        let parquet = out
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-        let mut bytes = Vec::new();
-        if parquet {
-            ParquetWriter::new(&mut bytes).finish(&mut df)?;
-        } else {
-            CsvWriter::new(&mut bytes).finish(&mut df)?;
-        }
-        crate::config::write_atomic(out, &bytes)?;
-        Ok(df.height())
+        write_frame(&mut self.labelled_frame(only_labelled)?, out)
     }
+}
+
+/// Write `df` to `out`: Parquet for `.parquet`, else CSV; atomically (temp
+/// file, fsync, rename). Returns the rows written.
+pub fn write_frame(df: &mut DataFrame, out: &Path) -> Result<usize> {
+    let parquet = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let mut bytes = Vec::new();
+    if parquet {
+        ParquetWriter::new(&mut bytes).finish(df)?;
+    } else {
+        CsvWriter::new(&mut bytes).finish(df)?;
+    }
+    crate::config::write_atomic(out, &bytes)?;
+    Ok(df.height())
 }
 
 #[cfg(test)]

@@ -106,7 +106,7 @@ pub fn open_now(project: &Project, mut choice: LabelChoice) -> Result<Opened> {
     // summaries and the model's features: they only read the frame.
     let set = set::resolve(project, &choice, &frame)?;
     let (session, (stats, raw)) = rayon::join(
-        || Labeling::open(project, &choice, frame.clone()),
+        || Labeling::with_set(project, set.clone(), frame.clone()),
         || {
             let stats = column_stats(&frame, &set.target);
             let raw = suggest::features(&frame, &set.target, set.id.as_deref())
