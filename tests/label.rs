@@ -566,3 +566,55 @@ fn cli_labels_a_file_in_a_fresh_project_without_the_tui() {
     ]));
     assert_eq!(out["labelled"], 4);
 }
+
+#[test]
+fn cli_numbers_orphans_and_two_annotators() {
+    let sb = Sandbox::empty();
+    assert_eq!(sb.run(&["init"]).status.code(), Some(0));
+    std::fs::write(sb.file("b.csv"), "id,a\n1,10\n2,20\n3,30\n4,40\n").unwrap();
+    let set = |who: &str, args: &[&str]| {
+        let mut cmd = sb.lathe();
+        cmd.env("LATHE_ANNOTATOR", who)
+            .args(["label", "set", "--data", "b.csv"]);
+        cmd.args(args).output().unwrap()
+    };
+    // A numeric label: typed numbers, anything else refused.
+    let first = ["--target", "price", "--id", "id", "--kind", "regression"];
+    let out = set(
+        "ann",
+        &[&first[..], &["--where", "a > 15", "--class", "2.5"]].concat(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = set("ann", &["--key", "1", "--class", "cheap"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'cheap' is not a number"));
+    // A second annotator relabels two rows: agreement on the rows both labelled.
+    assert_eq!(
+        set("bob", &["--key", "2", "--class", "2.5"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        set("bob", &["--key", "3", "--class", "9"]).status.code(),
+        Some(0)
+    );
+    let status = json_of(&sb.run(&["label", "status", "--data", "b.csv", "--json"]));
+    assert_eq!(status["labelled"], 3);
+    let agreement = &status["agreement"][0];
+    assert_eq!(
+        (agreement["a"].as_str(), agreement["b"].as_str()),
+        (Some("ann"), Some("bob"))
+    );
+    assert_eq!(agreement["rows"], 2);
+    assert_eq!(agreement["observed"], 0.5);
+    // A labelled row gone from the file: reported, not dropped.
+    std::fs::write(sb.file("b.csv"), "id,a\n1,10\n2,20\n3,30\n").unwrap();
+    let status = json_of(&sb.run(&["label", "status", "--data", "b.csv", "--json"]));
+    assert_eq!(status["orphans"], 1);
+    assert_eq!(status["orphan_examples"][0], "4");
+    assert_eq!(status["labelled"], 2);
+}

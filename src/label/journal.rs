@@ -362,7 +362,8 @@ impl Journal {
     }
 
     /// Append one action: `(key, new label)` for each row, all or nothing,
-    /// fsynced before returning. Keys already at that label are left out.
+    /// fsynced before returning. Keys the same annotator already gave that
+    /// label are left out.
     /// Returns the entries written.
     pub fn append(
         &mut self,
@@ -375,7 +376,10 @@ impl Journal {
             let mut out = Vec::with_capacity(changes.len());
             for (key, label) in changes {
                 let previous = state.label(key).map(str::to_owned);
-                if previous == *label {
+                // Nothing new: the same label from the same annotator. Another
+                // annotator's matching label is written: it counts for agreement.
+                let theirs = state.labels.get(key).map(|c| c.annotator.as_str());
+                if previous == *label && (label.is_none() || theirs == Some(who.as_str())) {
                     continue;
                 }
                 let n = seq + out.len() as u64 + 1;
