@@ -1,5 +1,8 @@
 //! Records the git commit lathe is built from (for `lathe --version`) and the
-//! versions of the learning crates (recorded in every training run's lineage).
+//! versions of the learning crates (recorded in every training run's lineage),
+//! and builds the static, serve-only `lathe-serve` that the full `lathe`
+//! embeds, so every `lathe` can write a server into a bundle.
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// `name=version` pairs of the crates that fit models, read from Cargo.lock.
@@ -116,8 +119,100 @@ fn serve_crates() -> String {
     out.join("\n")
 }
 
+/// The x86-64 Linux targets whose server a `FROM scratch` linux/amd64 image runs.
+fn embeds_server(target: &str) -> bool {
+    target.starts_with("x86_64-") && target.contains("-linux-")
+}
+
+/// Build `lathe-serve` (serve feature only, release profile, `crt-static`) in a
+/// target folder of its own beside the outer build's — a second artefact built
+/// from a build script, as wasm-builder does — and leave it gzipped in
+/// `OUT_DIR/lathe-serve.gz` for `include_bytes!`. Only the full lathe (the
+/// `core` feature) embeds it; the nested build is marked so that it does not
+/// recurse. `LATHE_EMBED_SERVER=0` builds lathe without it (export then asks
+/// for `--server-binary`). The release profile is fixed: a debug-profile
+/// server is never embedded.
+fn embed_server(out_dir: &Path) {
+    println!("cargo::rustc-check-cfg=cfg(lathe_embedded_server)");
+    println!("cargo:rerun-if-env-changed=LATHE_EMBED_SERVER");
+    let target = std::env::var("TARGET").unwrap_or_default();
+    // The nested build's own build script sees this and embeds nothing.
+    const NESTED: &str = "LATHE_EMBEDDING_SERVER";
+    if std::env::var_os(NESTED).is_some()
+        || std::env::var_os("CARGO_FEATURE_CORE").is_none()
+        || std::env::var("LATHE_EMBED_SERVER").is_ok_and(|v| v == "0")
+        || !embeds_server(&target)
+    {
+        return;
+    }
+    // Every source file can change the server; the nested cargo decides what to rebuild.
+    println!("cargo:rerun-if-changed=src");
+    // OUT_DIR is <target-dir>[/<triple>]/<profile>/build/lathe-<hash>/out.
+    let base = out_dir
+        .ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "build"))
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .map_or_else(|| out_dir.to_path_buf(), Path::to_path_buf);
+    let target_dir = base.join("lathe-serve-embed");
+    let manifest =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default()).join("Cargo.toml");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut cmd = Command::new(cargo);
+    cmd.args([
+        "build",
+        "--release",
+        "--no-default-features",
+        "--features",
+        "serve",
+    ])
+    .args(["--bin", "lathe-serve", "--target", &target])
+    .arg("--manifest-path")
+    .arg(&manifest)
+    .arg("--target-dir")
+    .arg(&target_dir)
+    .env("RUSTFLAGS", "-C target-feature=+crt-static")
+    .env(NESTED, "1");
+    // What the outer cargo (or clippy) set for its own build must not leak in:
+    // its features (cargo sets CARGO_FEATURE_* but does not clear inherited ones),
+    // flags, wrappers and target.
+    for (var, _) in std::env::vars_os() {
+        if var.to_string_lossy().starts_with("CARGO_FEATURE_") {
+            cmd.env_remove(var);
+        }
+    }
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CLIPPY_ARGS",
+        "CLIPPY_CONF_DIR",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "CARGO_BUILD_RUSTFLAGS",
+    ] {
+        cmd.env_remove(var);
+    }
+    let built = cmd.status();
+    if !built.as_ref().is_ok_and(|s| s.success()) {
+        panic!(
+            "building the embedded static lathe-serve failed (see above): {built:?}; \
+             LATHE_EMBED_SERVER=0 builds lathe without it"
+        );
+    }
+    let server = target_dir.join(&target).join("release/lathe-serve");
+    let bytes =
+        std::fs::read(&server).unwrap_or_else(|e| panic!("cannot read {}: {e}", server.display()));
+    let gz = out_dir.join("lathe-serve.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut enc, &bytes).expect("gzip in memory");
+    let packed = enc.finish().expect("gzip in memory");
+    std::fs::write(&gz, packed).unwrap_or_else(|e| panic!("cannot write {}: {e}", gz.display()));
+    println!("cargo:rustc-cfg=lathe_embedded_server");
+}
+
 fn main() {
     let out_dir = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".to_owned());
+    embed_server(Path::new(&out_dir));
     let _ = std::fs::write(
         std::path::Path::new(&out_dir).join("serve_crates.txt"),
         serve_crates(),

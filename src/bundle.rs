@@ -6,7 +6,7 @@
 //!                          reference profile, SHA-256 of every other file
 //!       model.json         the model, data only (canonical JSON)
 //!       input_example.json, serving_input_example.json
-//!       bin/lathe-serve    the static, serve-only server
+//!       bin/lathe-serve    the static, serve-only server (embedded in lathe)
 //!       Containerfile, k8s/, sbom.cdx.json, README.md
 //! ```
 //!
@@ -14,6 +14,8 @@
 //! build without polars (the `serve` feature alone); export, the deployment
 //! files and the image come with the full lathe.
 
+#[cfg(feature = "core")]
+pub mod elf;
 #[cfg(feature = "core")]
 pub mod export;
 pub mod input;
@@ -25,5 +27,7 @@ pub mod oci;
 #[cfg(feature = "core")]
 pub mod sbom;
 pub mod score;
+#[cfg(feature = "core")]
+pub mod server;
 pub mod sign;
 pub mod verify;

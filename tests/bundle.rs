@@ -3,55 +3,21 @@
 //! (every endpoint and the bad requests), and the container built with
 //! buildah / loaded from the OCI archive and run with podman.
 //!
-//! A bundle carries the static, serve-only `lathe-serve`. Tests take it from
-//! `LATHE_SERVER_BINARY`, or build it once into `target/serve-static` with
-//! the documented command.
+//! A bundle carries the static, serve-only `lathe-serve` that `lathe` embeds
+//! (build.rs builds it): no test passes a server binary unless it tests that flag.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::common::{self, Sandbox, root};
+use crate::common::{self, Sandbox};
+use crate::containers::{Container, Image, container_tools, podman};
 
 const CANCER: &str = "breast_cancer.csv";
-
-/// The static server binary (built once per test process when not given).
-pub(crate) fn server_binary() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(p) = std::env::var_os("LATHE_SERVER_BINARY") {
-            return PathBuf::from(p);
-        }
-        let target = root().join("target/serve-static");
-        let bin = target.join("x86_64-unknown-linux-gnu/release/lathe-serve");
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(root())
-            .env("CARGO_TARGET_DIR", &target)
-            .env("RUSTFLAGS", "-C target-feature=+crt-static")
-            .args([
-                "build",
-                "--release",
-                "--locked",
-                "--target",
-                "x86_64-unknown-linux-gnu",
-                "--no-default-features",
-                "--features",
-                "serve",
-                "--bin",
-                "lathe-serve",
-            ])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the static lathe-serve failed");
-        bin
-    })
-    .clone()
-}
 
 fn text(out: &std::process::Output) -> String {
     format!(
@@ -84,15 +50,7 @@ fn trained(sb: &Sandbox, data: &str, target: &str, extra: &[&str]) -> String {
 
 /// Export `run`; the bundle folder.
 fn export(sb: &Sandbox, run: &str, extra: &[&str]) -> PathBuf {
-    let bin = server_binary();
-    let mut args = vec![
-        "bundle",
-        "export",
-        run,
-        "--server-binary",
-        bin.to_str().unwrap(),
-        "--json",
-    ];
+    let mut args = vec!["bundle", "export", run, "--json"];
     args.extend_from_slice(extra);
     let doc = json_of(&sb.run(&args));
     PathBuf::from(doc["bundle"]["dir"].as_str().unwrap())
@@ -300,6 +258,10 @@ fn export_writes_a_complete_bundle_that_verifies() {
     assert!(m["reference"]["predictions"]["columns"].is_array());
     assert_eq!(m["reference"]["sample"].as_array().unwrap().len(), 569);
     assert_eq!(m["examples"]["predictions"].as_array().unwrap().len(), 3);
+    // The server is the one lathe embeds: static, a release build (no debug sections).
+    let server = dir.join("bin/lathe-serve");
+    lathe::bundle::elf::check_static(&server).unwrap();
+    assert!(!lathe::bundle::elf::has_debug_info(&server).unwrap());
     // The model is the run's model, byte for byte.
     let run_json = json_of(&sb.run(&["runs", "show", &run, "--json"]));
     let sha = lathe::bundle::manifest::sha256_file(&dir.join("model.json")).unwrap();
@@ -476,7 +438,7 @@ fn a_signed_bundle_verifies_with_its_key_and_not_with_another() {
 }
 
 #[test]
-fn export_without_a_static_server_says_how_to_build_one() {
+fn a_dynamic_server_binary_is_refused_with_how_to_build_a_static_one() {
     let sb = Sandbox::sample();
     let run = trained(&sb, CANCER, "diagnosis", &["--algorithms", "gaussian_nb"]);
     // The test binary of lathe itself is dynamically linked.
@@ -501,6 +463,49 @@ fn export_without_a_static_server_says_how_to_build_one() {
                 .count()
                 == 0
     );
+}
+
+/// Export through the library on a host of `os` without an embedded server.
+fn export_on(sb: &Sandbox, run: &str, os: &'static str, oci: bool) -> lathe::Result<PathBuf> {
+    use lathe::bundle::export::{ExportOptions, export};
+    use lathe::bundle::server::Host;
+    let project = lathe::project::Project::open(&sb.project()).unwrap();
+    let store = lathe::experiments::Store::open(&project);
+    let opts = ExportOptions {
+        host: Host { os, embedded: None },
+        oci,
+        ..ExportOptions::default()
+    };
+    let done = export(&project, &store, run, &opts, &lathe::jobs::NoProgress)?;
+    assert!(
+        done.warnings
+            .iter()
+            .any(|w| w.contains(&format!("a lathe built on {os}"))),
+        "{:?}",
+        done.warnings
+    );
+    Ok(done.dir)
+}
+
+#[test]
+fn another_os_writes_a_bundle_without_the_image_parts_that_still_verifies_and_serves() {
+    let sb = Sandbox::sample();
+    let run = trained(&sb, CANCER, "diagnosis", &["--algorithms", "gaussian_nb"]);
+    // Asked for the image archive, it refuses before writing anything.
+    let e = export_on(&sb, &run, "macos", true).unwrap_err();
+    assert!(e.message.contains("no image archive"), "{}", e.message);
+    let bundles = sb.file(".lathe/bundles");
+    assert!(
+        !bundles.exists() || std::fs::read_dir(&bundles).unwrap().count() == 0,
+        "nothing half-written"
+    );
+    let dir = export_on(&sb, &run, "macos", false).unwrap();
+    for gone in ["bin/lathe-serve", "Containerfile", ".containerignore"] {
+        assert!(!dir.join(gone).exists(), "{gone} written");
+    }
+    assert!(dir.join("k8s/deployment.yaml").is_file());
+    let out = sb.run(&["bundle", "verify", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
 // ---- predict and serve -----------------------------------------------------------------
@@ -823,86 +828,13 @@ fn the_server_answers_every_endpoint_and_refuses_bad_requests_clearly() {
 
 // ---- the container, for real ------------------------------------------------------------
 
-/// podman with the settings these machines need (DESIGN.md §4).
-fn podman(conf: &Path) -> Command {
-    let mut c = Command::new("podman");
-    c.env("CONTAINERS_CONF", conf)
-        .args(["--runtime", "runc", "--storage-driver", "vfs"]);
-    c
-}
-
-/// Removes a container and an image when dropped, pass or fail.
-struct Cleanup<'a> {
-    conf: &'a Path,
-    container: String,
-    image: String,
-}
-
-impl Drop for Cleanup<'_> {
-    fn drop(&mut self) {
-        let _ = podman(self.conf)
-            .args(["rm", "-f", "-t", "0", &self.container])
-            .output();
-        let _ = podman(self.conf).args(["rmi", "-f", &self.image]).output();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Run `image`, call infer and compare with `lathe predict` on the same rows.
 fn run_and_compare(conf: &Path, image: &str, container: &str, sb: &Sandbox, dir: &Path) {
     let m: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("bundle.json")).unwrap()).unwrap();
     let name = m["name"].as_str().unwrap().to_owned();
-    let port = free_port();
-    let _clean = Cleanup {
-        conf,
-        container: container.to_owned(),
-        image: image.to_owned(),
-    };
-    let out = podman(conf)
-        .args([
-            "run",
-            "-d",
-            "--name",
-            container,
-            "-p",
-            &format!("127.0.0.1:{port}:8080"),
-            image,
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "podman run: {}", text(&out));
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let t = Instant::now();
-    loop {
-        if TcpStream::connect(addr).is_ok()
-            && std::panic::catch_unwind(|| http(addr, "GET", "/v2/health/ready", &[], b"").0).ok()
-                == Some(200)
-        {
-            break;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "the container never got ready"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let user = podman(conf)
-        .args(["inspect", "--format", "{{.Config.User}}", container])
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&user.stdout).starts_with("65532"),
-        "{}",
-        text(&user)
-    );
+    let running = Container::run(conf, image, container);
+    let addr = running.addr;
     let example: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("serving_input_example.json")).unwrap(),
     )
@@ -965,59 +897,26 @@ fn run_and_compare(conf: &Path, image: &str, container: &str, sb: &Sandbox, dir:
     assert_eq!(served, predicted);
 }
 
-fn container_tools() -> Option<PathBuf> {
-    for tool in ["podman", "buildah", "runc"] {
-        if common::which(tool).is_none() {
-            common::skip_or_fail(&format!(
-                "{tool} is not installed (apt-get install -y buildah podman runc)"
-            ));
-            return None;
-        }
-    }
-    let dir = std::env::temp_dir().join(format!("lathe-containers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let conf = dir.join("containers.conf");
-    std::fs::write(&conf, "[containers]\ndefault_ulimits = []\n").unwrap();
-    Some(conf)
-}
-
 #[test]
 fn the_containerfile_builds_with_buildah_and_serves_under_podman() {
     let Some(conf) = container_tools() else {
         return;
     };
     let (sb, _run, dir) = cancer_bundle(&[]);
-    let image = format!("localhost/lathe-test-{}:0.1.0", std::process::id());
-    let out = Command::new("buildah")
-        .env("CONTAINERS_CONF", &conf)
-        .args([
-            "--storage-driver",
-            "vfs",
-            "bud",
-            "--isolation",
-            "chroot",
-            "-t",
-            &image,
-            dir.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    let built = Cleanup {
-        conf: &conf,
-        container: String::new(),
-        image: image.clone(),
-    };
-    assert!(out.status.success(), "buildah: {}", text(&out));
+    let image = Image::build(
+        &conf,
+        &dir,
+        &format!("localhost/lathe-test-{}:0.1.0", std::process::id()),
+    );
+    // The image is small: the server, the model and the files.
+    assert!(image.bytes() < 30 << 20, "image of {} bytes", image.bytes());
     run_and_compare(
         &conf,
-        &image,
+        &image.name,
         &format!("lathe-test-built-{}", std::process::id()),
         &sb,
         &dir,
     );
-    drop(built);
 }
 
 #[test]
@@ -1040,21 +939,15 @@ fn the_oci_archive_loads_with_podman_and_serves() {
         .output()
         .unwrap();
     assert!(out.status.success(), "podman load: {}", text(&out));
-    let image = format!("localhost/lathe-oci-{}:0.1.0", std::process::id());
-    assert!(text(&out).contains(&image), "{}", text(&out));
-    // The image is small: the server, the model and the files.
-    let size = podman(&conf)
-        .args(["image", "inspect", "--format", "{{.Size}}", &image])
-        .output()
-        .unwrap();
-    let bytes: u64 = String::from_utf8_lossy(&size.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(u64::MAX);
-    assert!(bytes < 30 << 20, "image of {bytes} bytes");
+    let image = Image {
+        conf: &conf,
+        name: format!("localhost/lathe-oci-{}:0.1.0", std::process::id()),
+    };
+    assert!(text(&out).contains(&image.name), "{}", text(&out));
+    assert!(image.bytes() < 30 << 20, "image of {} bytes", image.bytes());
     run_and_compare(
         &conf,
-        &image,
+        &image.name,
         &format!("lathe-test-oci-{}", std::process::id()),
         &sb,
         &dir,

@@ -91,6 +91,7 @@ impl Sandbox {
             .env("LATHE_CONFIG_DIR", self.tmp.path().join("config"))
             .env("LATHE_DATA_DIR", self.tmp.path().join("data"))
             .env_remove("LATHE_LOG")
+            .env_remove("LATHE_SERVER_BINARY")
             .env("NO_COLOR", "1")
             .current_dir(self.project())
             .args(args)
@@ -100,11 +101,13 @@ impl Sandbox {
             .unwrap()
     }
 
-    /// Point lathe's user folders into the sandbox and drop variables that change its output.
+    /// Point lathe's user folders into the sandbox and drop variables that change its output
+    /// (bundles carry the server embedded in lathe, not one from the environment).
     pub fn sandbox_env(&self, cmd: &mut Command) {
         cmd.env("LATHE_CONFIG_DIR", self.tmp.path().join("config"))
             .env("LATHE_DATA_DIR", self.tmp.path().join("data"))
             .env_remove("LATHE_LOG")
+            .env_remove("LATHE_SERVER_BINARY")
             .env("NO_COLOR", "1");
     }
 }

@@ -8,6 +8,7 @@ mod common;
 mod bundle;
 
 mod cli;
+mod containers;
 mod drift;
 mod drift_stats;
 mod experiments;
@@ -27,3 +28,4 @@ mod pty;
 mod train;
 #[cfg(feature = "tui")]
 mod tui;
+

@@ -37,14 +37,7 @@ fn text(out: &std::process::Output) -> String {
 
 /// `lathe pipeline run --json ARGS`: exit code and the run record.
 fn run(sb: &Sandbox, extra: &[&str]) -> (i32, Value) {
-    let bin = crate::bundle::server_binary();
-    let mut args = vec![
-        "pipeline",
-        "run",
-        "--json",
-        "--server-binary",
-        bin.to_str().unwrap(),
-    ];
+    let mut args = vec!["pipeline", "run", "--json"];
     args.extend_from_slice(extra);
     let out = sb.run(&args);
     let code = out.status.code().unwrap_or(-1);
@@ -203,11 +196,7 @@ fn the_sample_pipeline_trains_promotes_is_idempotent_retrains_on_drift_and_gates
     }
     std::fs::write(sb.file("labels.csv"), csv).unwrap();
     let toml = std::fs::read_to_string(sb.file("lathe.toml")).unwrap();
-    std::fs::write(
-        sb.file("lathe.toml"),
-        format!("{toml}\n[pipeline.labels]\nfile = \"labels.csv\"\nkey = \"reading_id\"\n"),
-    )
-    .unwrap();
+    std::fs::write(sb.file("lathe.toml"), with_label_file(&toml)).unwrap();
     let before = bundle_dirs(&sb);
     let (code, rec) = run(&sb, &[]);
     assert_eq!(code, 1, "{rec:#}");
@@ -435,16 +424,15 @@ fn bad_pipeline_sections_are_refused_before_any_work_naming_line_and_key() {
     );
     assert!(!sb.file(".lathe/pipeline/runs").exists(), "work started");
 
-    // The bundle step without a static server: refused before training, saying how to build one.
+    // A server binary given for the bundle step that is not there: refused before training.
     let sb = Sandbox::sample();
-    let out = sb
-        .lathe()
-        .args(["pipeline", "run"])
-        .env_remove("LATHE_SERVER_BINARY")
-        .output()
-        .unwrap();
+    let out = sb.run(&["pipeline", "run", "--server-binary", "no/such/lathe-serve"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("--server-binary"), "{}", text(&out));
+    assert!(
+        text(&out).contains("no/such/lathe-serve (--server-binary) does not exist"),
+        "{}",
+        text(&out)
+    );
     assert!(!sb.file(".lathe/pipeline/runs").exists(), "work started");
 
     // A project file without the section says how to write one.
@@ -458,8 +446,7 @@ fn a_second_pipeline_refuses_while_one_holds_the_lock() {
     let sb = Sandbox::sample();
     let project = lathe::project::Project::open(&sb.project()).unwrap();
     let held = lathe::pipeline::state::lock(&project, false).unwrap();
-    let bin = crate::bundle::server_binary();
-    let out = sb.run(&["pipeline", "run", "--server-binary", bin.to_str().unwrap()]);
+    let out = sb.run(&["pipeline", "run"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -478,12 +465,11 @@ fn a_second_pipeline_refuses_while_one_holds_the_lock() {
 /// next step is under way), and return the record as the kill left it (or
 /// as the run left it, when it ended before the kill could land).
 fn kill_after(sb: &Sandbox, after: &str) -> Value {
-    let bin = crate::bundle::server_binary();
     let before: Vec<String> = hist(sb)
         .iter()
         .map(|r| r["id"].as_str().unwrap().to_owned())
         .collect();
-    let mut child = sb.spawn(&["pipeline", "run", "--server-binary", bin.to_str().unwrap()]);
+    let mut child = sb.spawn(&["pipeline", "run"]);
     let dir = sb.file(".lathe/pipeline/runs");
     let newest = || -> Option<Value> {
         let mut recs: Vec<Value> = std::fs::read_dir(&dir)
@@ -672,11 +658,7 @@ fn an_error_after_the_start_is_recorded_with_its_step_and_exits_2() {
     let sb = sample();
     std::fs::write(sb.file("labels.csv"), "id,failure\n100001,1\n").unwrap();
     let toml = std::fs::read_to_string(sb.file("lathe.toml")).unwrap();
-    std::fs::write(
-        sb.file("lathe.toml"),
-        format!("{toml}\n[pipeline.labels]\nfile = \"labels.csv\"\nkey = \"reading_id\"\n"),
-    )
-    .unwrap();
+    std::fs::write(sb.file("lathe.toml"), with_label_file(&toml)).unwrap();
     let (code, rec) = run(&sb, &[]);
     assert_eq!(code, 2, "{rec:#}");
     assert_eq!(rec["outcome"], "error");
@@ -688,8 +670,7 @@ fn an_error_after_the_start_is_recorded_with_its_step_and_exits_2() {
     );
     assert_eq!(champion(&sb), None);
     // The human form says it on stderr too.
-    let bin = crate::bundle::server_binary();
-    let out = sb.run(&["pipeline", "run", "--server-binary", bin.to_str().unwrap()]);
+    let out = sb.run(&["pipeline", "run"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -752,6 +733,14 @@ fn the_gate_compares_with_a_champion_of_another_configuration_on_the_same_folds(
     assert_eq!(champion(&sb).as_deref(), Some(nb.as_str()));
 }
 
+/// The sample's `[pipeline.labels]` with a label file instead of the journal.
+fn with_label_file(toml: &str) -> String {
+    toml.replace(
+        "[pipeline.labels]\njournal = true\n",
+        "[pipeline.labels]\nfile = \"labels.csv\"\nkey = \"reading_id\"\n",
+    )
+}
+
 /// `[pipeline.labels] journal = true`: the rows labelled with `lathe label`
 /// join the training data, and a new label is new work.
 #[test]
@@ -762,11 +751,12 @@ fn the_labels_step_adds_the_rows_labelled_in_the_journal() {
         "steps = [\"data\", \"validate\", \"labels\", \"train\", \"gate\", \"bundle\", \"promote\"]",
         "steps = [\"data\", \"labels\", \"train\"]",
     );
-    std::fs::write(
-        sb.file("lathe.toml"),
-        format!("{toml}\n[pipeline.labels]\njournal = true\n"),
-    )
-    .unwrap();
+    // The sample project takes the journal's labels: `[pipeline.labels] journal = true`.
+    assert!(
+        toml.contains("[pipeline.labels]\njournal = true\n"),
+        "{toml}"
+    );
+    std::fs::write(sb.file("lathe.toml"), toml).unwrap();
     for (expr, class) in [("vibration_rms > 4.5", "1"), ("vibration_rms < 2", "0")] {
         let out = sb.run(&["label", "set", "--where", expr, "--class", class]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out));

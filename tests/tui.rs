@@ -1306,14 +1306,7 @@ fn bundles_screen_lists_a_verified_bundle_and_explains_an_export_it_cannot_do() 
     ]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let id = doc["runs"][0]["run_id"].as_str().unwrap().to_owned();
-    let bin = crate::bundle::server_binary();
-    run(&[
-        "bundle",
-        "export",
-        &id,
-        "--server-binary",
-        bin.to_str().unwrap(),
-    ]);
+    run(&["bundle", "export", &id]);
     h.press("r");
     let s = h.screen();
     assert!(s.contains("predictive-maintenance"), "{s}");

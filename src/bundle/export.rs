@@ -18,6 +18,7 @@ use crate::bundle::manifest::{
     list_files, sha256_file,
 };
 use crate::bundle::score::Answer;
+use crate::bundle::server::{Host, Server};
 use crate::bundle::sign::SecretKey;
 use crate::bundle::{input, k8s, oci, sbom};
 use crate::data::{LoadOptions, LogicalType};
@@ -36,16 +37,16 @@ pub const SAMPLE_ROWS: usize = 1000;
 pub const EXAMPLE_ROWS: usize = 3;
 /// Where bundles go in a project.
 pub const BUNDLES_DIR: &str = "bundles";
-/// Environment variable naming the server binary (like `--server-binary`).
-pub const SERVER_ENV: &str = "LATHE_SERVER_BINARY";
-
 /// What to export.
 #[derive(Debug, Clone, Default)]
 pub struct ExportOptions {
     pub out: Option<PathBuf>,
     pub name: Option<String>,
     pub version: Option<String>,
+    /// A static server to bundle instead of the embedded one.
     pub server_binary: Option<PathBuf>,
+    /// The host's OS and embedded server (the default: this lathe's own).
+    pub host: Host,
     /// Also write the OCI image archive `<bundle>.oci.tar` beside the folder.
     pub oci: bool,
     /// Sign the manifest with this secret key file.
@@ -112,38 +113,6 @@ pub fn next_version(bundles: &Path, name: &str) -> String {
     }
 }
 
-/// The server binary to bundle: `--server-binary`, `$LATHE_SERVER_BINARY`, or
-/// `lathe-serve` beside this executable; it must be static.
-pub fn find_server(given: Option<&Path>) -> Result<PathBuf> {
-    let env = std::env::var_os(SERVER_ENV).map(PathBuf::from);
-    let beside = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(|d| d.join("lathe-serve")));
-    let path = match (given, env, beside) {
-        (Some(p), _, _) => p.to_path_buf(),
-        (None, Some(p), _) => p,
-        (None, None, Some(p)) if p.is_file() => p,
-        _ => {
-            return Err(Error::usage(
-                "no lathe-serve binary to put in the bundle (looked beside this lathe)",
-            )
-            .hint(format!(
-                "build it with: {} — then pass --server-binary target/x86_64-unknown-linux-gnu/release/lathe-serve",
-                oci::BUILD_SERVER
-            )));
-        }
-    };
-    if !path.is_file() {
-        return Err(Error::usage(format!(
-            "the server binary {} does not exist",
-            path.display()
-        ))
-        .hint(format!("build it with: {}", oci::BUILD_SERVER)));
-    }
-    oci::check_static(&path)?;
-    Ok(path)
-}
-
 /// Export run `run_id` of `project` as a bundle.
 pub fn export(
     project: &Project,
@@ -189,7 +158,10 @@ pub fn export(
         return Err(Error::usage(format!("{} exists", out.display()))
             .hint("give another --out or --version; bundles are never overwritten"));
     }
-    let server = find_server(opts.server_binary.as_deref())?;
+    let server = Server::resolve(opts.server_binary.as_deref(), opts.host)?;
+    if let (true, Some(why)) = (opts.oci, server.absent_warning()) {
+        return Err(Error::usage("no image archive without a server binary").hint(why));
+    }
     let key = opts.sign.as_deref().map(SecretKey::read).transpose()?;
     if !run.has_model {
         return Err(Error::usage(format!(
@@ -306,42 +278,23 @@ pub fn export(
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, &e))?;
     }
     let _ = std::fs::remove_dir_all(&tmp);
-    let written = (|| -> Result<Manifest> {
-        step("writing the bundle", 0.6);
-        let write = |rel: &str, bytes: &[u8]| -> Result<()> {
-            let p = tmp.join(rel);
-            if let Some(d) = p.parent() {
-                std::fs::create_dir_all(d).map_err(|e| Error::io(d, &e))?;
-            }
-            std::fs::write(&p, bytes).map_err(|e| Error::io(&p, &e))
-        };
+    let mut warnings = prep.warnings.clone();
+    let write = |rel: &str, bytes: &[u8]| -> Result<()> {
+        let p = tmp.join(rel);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d).map_err(|e| Error::io(d, &e))?;
+        }
+        std::fs::write(&p, bytes).map_err(|e| Error::io(&p, &e))
+    };
+    step("writing the bundle", 0.6);
+    // The image parts come last: without a server they are left out.
+    let files_written = (|| -> Result<()> {
         write(MODEL, &model_bytes)?;
         write(INPUT_EXAMPLE, &pretty(&split)?)?;
         write(
             SERVING_INPUT_EXAMPLE,
             &pretty(&json!({ "dataframe_split": split }))?,
         )?;
-        let bin = tmp.join(SERVER_BINARY);
-        if let Some(d) = bin.parent() {
-            std::fs::create_dir_all(d).map_err(|e| Error::io(d, &e))?;
-        }
-        std::fs::copy(&server, &bin).map_err(|e| Error::io(&server, &e))?;
-        set_mode(&bin, 0o755)?;
-        let mut labels = oci::oci_labels(&name, &version, &created);
-        labels.insert(
-            "org.opencontainers.image.description".into(),
-            format!(
-                "lathe model bundle: {} predicting '{}' (run {})",
-                run.algorithm, run.target, run.run_id
-            ),
-        );
-        labels.insert("io.lathe.run-id".into(), run.run_id.clone());
-        write(
-            "Containerfile",
-            oci::containerfile(&name, &version, &labels).as_bytes(),
-        )?;
-        write(".containerignore", oci::CONTAINERIGNORE.as_bytes())?;
-        write(".dockerignore", oci::CONTAINERIGNORE.as_bytes())?;
         let image = opts
             .image
             .clone()
@@ -364,6 +317,34 @@ pub fn export(
             "README.md",
             readme(&name, &version, &run, &inputs, &output).as_bytes(),
         )?;
+        if let Some(w) = server.absent_warning() {
+            warnings.push(w);
+            return Ok(());
+        }
+        let bin = tmp.join(SERVER_BINARY);
+        if let Some(d) = bin.parent() {
+            std::fs::create_dir_all(d).map_err(|e| Error::io(d, &e))?;
+        }
+        warnings.extend(server.write_to(&bin)?);
+        set_mode(&bin, 0o755)?;
+        let mut labels = oci::oci_labels(&name, &version, &created);
+        labels.insert(
+            "org.opencontainers.image.description".into(),
+            format!(
+                "lathe model bundle: {} predicting '{}' (run {})",
+                run.algorithm, run.target, run.run_id
+            ),
+        );
+        labels.insert("io.lathe.run-id".into(), run.run_id.clone());
+        write(
+            "Containerfile",
+            oci::containerfile(&name, &version, &labels).as_bytes(),
+        )?;
+        write(".containerignore", oci::CONTAINERIGNORE.as_bytes())?;
+        write(".dockerignore", oci::CONTAINERIGNORE.as_bytes())?;
+        Ok(())
+    })();
+    let written = files_written.and_then(|()| {
         let mut files = BTreeMap::new();
         for rel in list_files(&tmp)? {
             files.insert(rel.clone(), sha256_file(&tmp.join(&rel))?);
@@ -426,7 +407,7 @@ pub fn export(
             write(SIGNATURE, format!("{}\n", k.sign(&bytes)).as_bytes())?;
         }
         Ok(manifest)
-    })();
+    });
     let manifest = match written {
         Ok(m) => m,
         Err(e) => {
@@ -490,7 +471,7 @@ pub fn export(
         bytes,
         oci: oci_out,
         signed: key.is_some(),
-        warnings: prep.warnings.clone(),
+        warnings,
     })
 }
 

@@ -35,6 +35,7 @@ use flate2::{Compression, GzBuilder};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::bundle::elf::{Elf, elf_interpreter};
 use crate::error::{Error, Result};
 
 pub const MEDIA_TYPE_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -454,108 +455,8 @@ fn check_entrypoint(spec: &ImageSpec, root: &Path, entries: &[Entry]) -> Result<
              but the image has no system libraries"
         ))
         .at(path)
-        .hint(
-            "build lathe-serve statically: RUSTFLAGS=\"-C target-feature=+crt-static\" \
-             cargo build --release --target x86_64-unknown-linux-gnu",
-        )),
+        .hint("export the bundle again with lathe on x86-64 Linux (it carries a static server)")),
     }
-}
-
-/// The one command that builds the static, serve-only server a bundle needs.
-pub const BUILD_SERVER: &str = "RUSTFLAGS=\"-C target-feature=+crt-static\" cargo build --release --locked \
-     --target x86_64-unknown-linux-gnu --no-default-features --features serve --bin lathe-serve";
-
-/// Check that `path` is a static x86-64 Linux executable (what a `FROM
-/// scratch` image can run); the error says why not and how to build one.
-pub fn check_static(path: &Path) -> Result<()> {
-    let why = match elf_interpreter(path)? {
-        Elf::StaticX86_64 => return Ok(()),
-        Elf::Foreign => "is not a Linux executable".to_owned(),
-        Elf::OtherMachine => "is not built for 64-bit x86 Linux".to_owned(),
-        Elf::Dynamic(interp) => format!(
-            "is dynamically linked (it needs '{interp}'), and a bundle's image has no system libraries"
-        ),
-    };
-    Err(Error::input(format!("the server binary {why}"))
-        .at(path)
-        .hint(format!("build the static server with: {BUILD_SERVER}")))
-}
-
-enum Elf {
-    StaticX86_64,
-    /// Not an ELF file at all (a script, a Mach-O or PE binary).
-    Foreign,
-    OtherMachine,
-    /// Names its program interpreter (the dynamic loader).
-    Dynamic(String),
-}
-
-/// Reads the ELF header and program headers: 64-bit little-endian x86-64, and whether a
-/// `PT_INTERP` (dynamic loader) is named. A static-pie binary has none.
-fn elf_interpreter(path: &Path) -> Result<Elf> {
-    const PT_INTERP: u32 = 3;
-    const EM_X86_64: u16 = 62;
-    let rio = |e: io::Error| Error::io(path, &e);
-    let mut file = File::open(path).map_err(rio)?;
-    let mut ehdr = [0u8; 64];
-    if read_full(&mut file, &mut ehdr).map_err(rio)? < ehdr.len() || ehdr[..4] != *b"\x7fELF" {
-        return Ok(Elf::Foreign);
-    }
-    if ehdr[4] != 2 || ehdr[5] != 1 || u16::from_le_bytes([ehdr[18], ehdr[19]]) != EM_X86_64 {
-        return Ok(Elf::OtherMachine);
-    }
-    let malformed = || Error::input("is not a valid ELF executable").at(path);
-    let phoff = le_u64(&ehdr, 32).ok_or_else(malformed)?;
-    let phentsize = usize::from(u16::from_le_bytes([ehdr[54], ehdr[55]]));
-    let phnum = usize::from(u16::from_le_bytes([ehdr[56], ehdr[57]]));
-    if phentsize < 56 {
-        return Err(malformed());
-    }
-    let table_len = phentsize * phnum;
-    if table_len > 1 << 20 {
-        return Err(malformed());
-    }
-    let mut table = vec![0u8; table_len];
-    file.seek(SeekFrom::Start(phoff)).map_err(rio)?;
-    if read_full(&mut file, &mut table).map_err(rio)? < table.len() {
-        return Err(malformed());
-    }
-    for ph in table.chunks_exact(phentsize) {
-        if le_u32(ph, 0) != Some(PT_INTERP) {
-            continue;
-        }
-        let offset = le_u64(ph, 8).ok_or_else(malformed)?;
-        let len = le_u64(ph, 32).ok_or_else(malformed)?.min(256);
-        let mut interp = vec![0u8; usize::try_from(len).unwrap_or(256)];
-        file.seek(SeekFrom::Start(offset)).map_err(rio)?;
-        let n = read_full(&mut file, &mut interp).map_err(rio)?;
-        interp.truncate(n);
-        let text = String::from_utf8_lossy(&interp);
-        return Ok(Elf::Dynamic(text.trim_end_matches('\0').to_owned()));
-    }
-    Ok(Elf::StaticX86_64)
-}
-
-fn le_u32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
-fn le_u64(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
-}
-
-/// Reads until `buf` is full or the end of the file; returns how much was read.
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 // ---------------------------------------------------------------------------------------

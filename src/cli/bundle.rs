@@ -50,7 +50,7 @@ pub struct ExportArgs {
     /// The bundle's version (default: 0.1.0, then the next patch number).
     #[arg(long, value_name = "X.Y.Z")]
     pub version: Option<String>,
-    /// The static lathe-serve to put in the bundle (default: $LATHE_SERVER_BINARY, or beside lathe).
+    /// A static lathe-serve to put in the bundle (default: $LATHE_SERVER_BINARY, else the one lathe carries).
     #[arg(long, value_name = "PATH")]
     pub server_binary: Option<PathBuf>,
     /// Also write the image as an OCI archive (<bundle>.oci.tar) for `podman load`.
@@ -113,6 +113,7 @@ fn run_export(cli: &Cli, a: &ExportArgs) -> Result<i32> {
         oci: a.oci,
         sign: a.sign.clone(),
         image: a.image.clone(),
+        ..ExportOptions::default()
     };
     let progress = output::progress();
     let done = export(&project, &store, &run_id, &opts, progress.as_ref())?;

@@ -45,7 +45,7 @@ pub struct RunArgs {
     /// Training threads (default: the train spec's, or every core).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// The static lathe-serve to bundle (default: [pipeline.bundle], $LATHE_SERVER_BINARY, beside lathe).
+    /// A static lathe-serve to bundle (default: [pipeline.bundle], $LATHE_SERVER_BINARY, else the one lathe carries).
     #[arg(long, value_name = "PATH")]
     pub server_binary: Option<PathBuf>,
     /// Write the folder of the bundle this run made to FILE (empty when it made none), for CI.

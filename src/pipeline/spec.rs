@@ -119,7 +119,7 @@ impl Default for GateStep {
 pub struct BundleStep {
     #[serde(default)]
     pub name: Option<Spanned<String>>,
-    /// The static lathe-serve (default: `$LATHE_SERVER_BINARY`, or beside lathe).
+    /// A static lathe-serve to bundle (default: `$LATHE_SERVER_BINARY`, else the one lathe carries).
     #[serde(default)]
     pub server_binary: Option<PathBuf>,
     #[serde(default)]

@@ -309,7 +309,7 @@ pub fn preflight(
         .field("pipeline.data.batches")
         .hint("add batches = \"FOLDER\" to [pipeline.data], where new data files arrive"));
     }
-    // The bundle step needs the static server: say so now, not after training.
+    // A server binary given for the bundle step must be usable: say so now, not after training.
     let server = opts.server_binary.clone().or_else(|| {
         valid
             .spec
@@ -319,10 +319,11 @@ pub fn preflight(
             .map(|p| project.resolve(p))
     });
     if valid.has("bundle") {
-        crate::bundle::export::find_server(server.as_deref()).map_err(|e| {
+        use crate::bundle::server::{Host, Server};
+        Server::resolve(server.as_deref(), Host::default()).map_err(|e| {
             let hint = e.hint.clone().unwrap_or_default();
             e.hint(format!(
-                "{hint}; or give --server-binary PATH, or drop \"bundle\" from [pipeline] steps"
+                "{hint}; or leave out server_binary (lathe carries its own server)"
             ))
         })?;
     }

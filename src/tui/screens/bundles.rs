@@ -137,8 +137,8 @@ impl BundlesScreen {
         let run_id = store.resolve(&run).map_err(|e| {
             e.hint("select a run on the Experiments screen (Alt-4), or set an alias: lathe runs alias RUN champion")
         })?;
-        // Check the server binary now, so the dialog comes at once.
-        crate::bundle::export::find_server(None)?;
+        // Check a given server binary ($LATHE_SERVER_BINARY) now, so the dialog comes at once.
+        crate::bundle::server::Server::resolve(None, crate::bundle::server::Host::default())?;
         let (tx, rx) = channel();
         std::thread::spawn(move || {
             let r = export(
