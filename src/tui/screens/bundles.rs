@@ -185,6 +185,12 @@ impl BundlesScreen {
                     done.files,
                     crate::util::human_bytes(done.bytes)
                 );
+                // Warnings (a bundle without the image parts, a server with debug
+                // sections) are part of the result, not a log line.
+                for w in &done.warnings {
+                    self.status.push_str(" · warning: ");
+                    self.status.push_str(w);
+                }
                 self.reload();
                 if let Some(i) = self.bundles.iter().position(|b| b.dir == done.dir) {
                     self.row = i;
