@@ -14,6 +14,7 @@
 //! accepting, lets in-flight requests finish (up to 30 s) and flushes the
 //! prediction log.
 
+pub mod binary;
 pub mod log;
 pub mod metrics;
 
