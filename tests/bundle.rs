@@ -726,8 +726,9 @@ fn the_server_answers_every_endpoint_and_refuses_bad_requests_clearly() {
         assert_eq!(code, *want, "{body}: {v}");
         assert!(error_of(&v).contains(says), "{body}: {v}");
     }
-    let (code, v) = send(good.as_bytes(), &[auth, ("Content-Type", "text/csv")]);
+    let (code, v) = send(good.as_bytes(), &[auth, ("Content-Type", "text/html")]);
     assert_eq!(code, 415, "{v}");
+    assert!(error_of(&v).contains("text/csv"), "{v}");
     // OIP: shape and datatype mismatches.
     let bad_shape = json!({"inputs": [{"name": "air_temp_k", "shape": [2], "datatype": "FP64", "data": [300.0]}]});
     let (code, t) = http(
