@@ -53,7 +53,7 @@ pub(crate) fn server_binary() -> PathBuf {
     .clone()
 }
 
-fn text(out: &std::process::Output) -> String {
+pub(crate) fn text(out: &std::process::Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -61,13 +61,13 @@ fn text(out: &std::process::Output) -> String {
     )
 }
 
-fn json_of(out: &std::process::Output) -> Value {
+pub(crate) fn json_of(out: &std::process::Output) -> Value {
     assert_eq!(out.status.code(), Some(0), "{}", text(out));
     serde_json::from_slice(&out.stdout).expect("one JSON document")
 }
 
 /// Train on `data` with `extra` flags; the run id with a stored model.
-fn trained(sb: &Sandbox, data: &str, target: &str, extra: &[&str]) -> String {
+pub(crate) fn trained(sb: &Sandbox, data: &str, target: &str, extra: &[&str]) -> String {
     let mut args = vec![
         "train", "--data", data, "--target", target, "--folds", "3", "--json",
     ];
@@ -83,7 +83,7 @@ fn trained(sb: &Sandbox, data: &str, target: &str, extra: &[&str]) -> String {
 }
 
 /// Export `run`; the bundle folder.
-fn export(sb: &Sandbox, run: &str, extra: &[&str]) -> PathBuf {
+pub(crate) fn export(sb: &Sandbox, run: &str, extra: &[&str]) -> PathBuf {
     let bin = server_binary();
     let mut args = vec![
         "bundle",
@@ -111,7 +111,7 @@ fn cancer_bundle(extra: &[&str]) -> (Sandbox, String, PathBuf) {
 }
 
 /// The maintenance data with categories, trained to refuse unseen ones.
-fn maintenance_bundle() -> (Sandbox, PathBuf) {
+pub(crate) fn maintenance_bundle() -> (Sandbox, PathBuf) {
     let sb = Sandbox::sample();
     std::fs::write(
         sb.file("train.toml"),
@@ -131,13 +131,13 @@ fn maintenance_bundle() -> (Sandbox, PathBuf) {
 
 // ---- a running server ------------------------------------------------------------------
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
 }
 
 impl Server {
-    fn start(sb: &Sandbox, dir: &Path, extra: &[&str]) -> Self {
+    pub(crate) fn start(sb: &Sandbox, dir: &Path, extra: &[&str]) -> Self {
         let mut args = vec!["serve", dir.to_str().unwrap(), "--port", "0"];
         args.extend_from_slice(extra);
         let mut child = sb.spawn(&args);
@@ -159,7 +159,7 @@ impl Server {
         Self { child, addr }
     }
 
-    fn stop(mut self) -> std::process::ExitStatus {
+    pub(crate) fn stop(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
@@ -185,7 +185,7 @@ impl Drop for Server {
 }
 
 /// One HTTP/1.1 request on a fresh connection: status and body.
-fn http(
+pub(crate) fn http(
     addr: SocketAddr,
     method: &str,
     path: &str,
@@ -231,7 +231,7 @@ fn http(
     (status, body)
 }
 
-fn post_json(addr: SocketAddr, path: &str, body: &Value) -> (u16, Value) {
+pub(crate) fn post_json(addr: SocketAddr, path: &str, body: &Value) -> (u16, Value) {
     let (code, text) = http(
         addr,
         "POST",
@@ -246,7 +246,7 @@ fn post_json(addr: SocketAddr, path: &str, body: &Value) -> (u16, Value) {
 }
 
 /// The error message of a refused request.
-fn error_of(v: &Value) -> String {
+pub(crate) fn error_of(v: &Value) -> String {
     v["error"]
         .as_str()
         .unwrap_or_else(|| panic!("no error in {v}"))

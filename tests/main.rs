@@ -24,6 +24,7 @@ mod pipeline;
 mod project;
 #[cfg(feature = "tui")]
 mod pty;
+mod serve_clients;
 mod train;
 #[cfg(feature = "tui")]
 mod tui;
