@@ -2,20 +2,29 @@
 //!
 //! - Open Inference Protocol v2 / KServe: `GET /v2/health/live`,
 //!   `/v2/health/ready`, `/v2`, `/v2/models/{name}`, `/v2/models/{name}/ready`,
-//!   `POST /v2/models/{name}/infer`;
-//! - MLflow's scoring protocol: `POST /invocations`, `GET /ping`;
+//!   `POST /v2/models/{name}/infer` — JSON, or with the binary tensor data
+//!   extension ([`binary`]); the request's `outputs` list picks the outputs
+//!   and their form ([`oip`]);
+//! - MLflow's scoring protocol: `POST /invocations` (JSON, or `text/csv`),
+//!   `GET /ping`;
 //! - `GET /metrics` (Prometheus).
 //!
-//! Every request is checked against the bundle's input schema
-//! ([`crate::bundle::input`]); refusals are JSON `{"error": ...}` with 400
-//! (naming the field), 401, 404, 405, 408, 413 or 415. Headers must arrive
+//! A body without `Content-Type` is JSON ([`body`]). Every request is checked
+//! against the bundle's input schema ([`crate::bundle::input`]): the binary
+//! and CSV readers only translate into the JSON those checks take. Refusals
+//! are JSON `{"error": ...}` with 400 (naming the field), 401, 404, 405, 408,
+//! 413 or 415. Headers must arrive
 //! within 10 s (slow clients are cut off, never waited for) and a body within
 //! 30 s; big batches are scored off the I/O threads. SIGTERM or Ctrl-C stops
 //! accepting, lets in-flight requests finish (up to 30 s) and flushes the
 //! prediction log.
 
+pub mod binary;
+mod body;
+mod csv_body;
 pub mod log;
 pub mod metrics;
+mod oip;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -23,23 +32,24 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
 
 use crate::bundle::input::{self, Rows};
-use crate::bundle::manifest::{Bundle, InputKind};
+use crate::bundle::manifest::Bundle;
 use crate::bundle::score::Answer;
 use crate::bundle::sign::PublicKey;
 use crate::error::{Error, Result};
 use crate::train::features::{RawColumn, Unseen};
 use crate::train::matrix::MISSING_CODE;
+use body::Body as BodyKind;
 use log::PredictionLog;
 use metrics::Metrics;
+use oip::Wanted;
 
 /// Headers must be complete within this time.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -188,6 +198,32 @@ fn json_response(status: StatusCode, v: &Value) -> Response {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         json_response(self.status, &json!({ "error": self.message }))
+    }
+}
+
+/// A successful answer: JSON, or an OIP reply with binary tensors after
+/// its JSON header of `header_len` bytes.
+enum Reply {
+    Json(Value),
+    Binary { header_len: usize, body: Vec<u8> },
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Json(v) => json_response(StatusCode::OK, &v),
+            Self::Binary { header_len, body } => {
+                // As Triton answers: octet-stream, with the header's length.
+                let mut r = Response::new(Body::from(body));
+                let h = r.headers_mut();
+                h.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/octet-stream"),
+                );
+                h.insert(binary::HEADER_LENGTH, HeaderValue::from(header_len));
+                r
+            }
+        }
     }
 }
 
@@ -369,67 +405,6 @@ fn check_model(st: &AppState, name: &str) -> std::result::Result<(), ApiError> {
     }
 }
 
-/// Read a JSON body: content type, size limit, time limit, syntax.
-async fn read_body(st: &AppState, req: Request) -> std::result::Result<Bytes, ApiError> {
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct.to_ascii_lowercase().starts_with("application/json") {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            format!(
-                "the body must be JSON (Content-Type: application/json), not '{}'",
-                if ct.is_empty() { "nothing" } else { ct }
-            ),
-        ));
-    }
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!(
-                "the body is larger than the limit of {} bytes",
-                st.body_limit
-            ),
-        )
-    };
-    if req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > st.body_limit)
-    {
-        return Err(too_large());
-    }
-    let limited = http_body_util::Limited::new(req.into_body(), st.body_limit);
-    match tokio::time::timeout(BODY_TIMEOUT, limited.collect()).await {
-        Err(_) => Err(ApiError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "timeout",
-            format!(
-                "the body did not arrive within {} s",
-                BODY_TIMEOUT.as_secs()
-            ),
-        )),
-        Ok(Err(e))
-            if e.downcast_ref::<http_body_util::LengthLimitError>()
-                .is_some() =>
-        {
-            Err(too_large())
-        }
-        Ok(Err(e)) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("cannot read the body: {e}"),
-        )),
-        Ok(Ok(c)) => Ok(c.to_bytes()),
-    }
-}
-
 fn parse_json(bytes: &[u8]) -> std::result::Result<Value, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
         ApiError::new(
@@ -451,20 +426,37 @@ enum Protocol {
     Mlflow,
 }
 
-/// Parse, check and score a body; the rows, the answer and the request id.
-fn score(
-    st: &AppState,
-    bytes: &[u8],
-    protocol: Protocol,
-) -> std::result::Result<(Rows, Answer, Option<String>), ApiError> {
-    let body = parse_json(bytes)?;
+/// A scored request: the rows, the answer, the request id and (OIP) the
+/// outputs asked for.
+struct Scored {
+    rows: Rows,
+    answer: Answer,
+    id: Option<String>,
+    wanted: Option<Vec<Wanted>>,
+}
+
+/// Parse, check and score a body.
+fn score(st: &AppState, bytes: &[u8], kind: BodyKind) -> std::result::Result<Scored, ApiError> {
     let fields = &st.bundle.manifest.inputs;
-    let (rows, id) = match protocol {
-        Protocol::Oip => input::oip(&body, fields, &st.unseen).map_err(|e| ApiError::bad(&e))?,
-        Protocol::Mlflow => (
-            input::mlflow(&body, fields, &st.unseen).map_err(|e| ApiError::bad(&e))?,
-            None,
-        ),
+    let bad = |e: Error| ApiError::bad(&e);
+    let (rows, id, wanted) = match kind {
+        BodyKind::Oip { header_len } => {
+            let body =
+                binary::decode_request(bytes, header_len.unwrap_or(bytes.len())).map_err(bad)?;
+            let wanted = oip::requested(&body, &st.bundle.manifest).map_err(bad)?;
+            let (rows, id) = input::oip(&body, fields, &st.unseen).map_err(bad)?;
+            (rows, id, Some(wanted))
+        }
+        BodyKind::Json => {
+            let body = parse_json(bytes)?;
+            let rows = input::mlflow(&body, fields, &st.unseen).map_err(bad)?;
+            (rows, None, None)
+        }
+        BodyKind::Csv => {
+            let body = csv_body::to_split(bytes, fields).map_err(bad)?;
+            let rows = input::mlflow(&body, fields, &st.unseen).map_err(bad)?;
+            (rows, None, None)
+        }
     };
     let model = &st.bundle.model;
     let scored = model.predict(&rows.raw).map_err(|e| {
@@ -478,25 +470,36 @@ fn score(
             )
         }
     })?;
-    Ok((rows, Answer::of(model, &scored), id))
+    Ok(Scored {
+        answer: Answer::of(model, &scored),
+        rows,
+        id,
+        wanted,
+    })
 }
 
 async fn score_request(
     st: &Arc<AppState>,
     req: Request,
     protocol: Protocol,
-) -> std::result::Result<Value, ApiError> {
+) -> std::result::Result<Reply, ApiError> {
     authorize(st, req.headers())?;
-    let bytes = read_body(st, req).await?;
-    let (rows, answer, id) = if bytes.len() > BLOCKING_BYTES {
+    let kind = body::kind(req.headers(), protocol)?;
+    let bytes = body::read(st.body_limit, req).await?;
+    let Scored {
+        rows,
+        answer,
+        id,
+        wanted,
+    } = if bytes.len() > BLOCKING_BYTES {
         let st2 = st.clone();
-        tokio::task::spawn_blocking(move || score(&st2, &bytes, protocol))
+        tokio::task::spawn_blocking(move || score(&st2, &bytes, kind))
             .await
             .map_err(|e| {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
             })??
     } else {
-        score(st, &bytes, protocol)?
+        score(st, &bytes, kind)?
     };
     st.metrics.scored(
         &answer.class_index,
@@ -513,37 +516,16 @@ async fn score_request(
             }
         }
     }
-    let m = &st.bundle.manifest;
-    Ok(match protocol {
-        Protocol::Mlflow => json!({ "predictions": answer.predictions }),
-        Protocol::Oip => {
-            let n = answer.predictions.len();
-            let mut outputs = vec![json!({
-                "name": m.target,
-                "shape": [n],
-                "datatype": if m.classes.is_empty() { "FP64" } else { "BYTES" },
-                "data": answer.predictions,
-            })];
-            if let Some(p) = &answer.probabilities {
-                let k = m.classes.len();
-                outputs.push(json!({
-                    "name": "probabilities",
-                    "shape": [n, k],
-                    "datatype": "FP64",
-                    "data": p.iter().flatten().collect::<Vec<_>>(),
-                }));
-            }
-            let mut out = json!({
-                "model_name": m.name,
-                "model_version": m.version,
-                "outputs": outputs,
-            });
-            if let (Some(id), Some(o)) = (id, out.as_object_mut()) {
-                o.insert("id".into(), Value::from(id));
-            }
-            out
-        }
-    })
+    match wanted {
+        None => Ok(Reply::Json(json!({ "predictions": answer.predictions }))),
+        Some(wanted) => oip::reply(&st.bundle.manifest, &answer, id, &wanted).map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                e.message.clone(),
+            )
+        }),
+    }
 }
 
 /// One NDJSON line per scored row.
@@ -587,10 +569,10 @@ fn finish(
     st: &AppState,
     endpoint: usize,
     started: Instant,
-    r: std::result::Result<Value, ApiError>,
+    r: std::result::Result<Reply, ApiError>,
 ) -> Response {
     let response = match r {
-        Ok(v) => json_response(StatusCode::OK, &v),
+        Ok(reply) => reply.into_response(),
         Err(e) => {
             st.metrics.error(e.kind);
             e.into_response()
@@ -625,8 +607,13 @@ async fn invocations(State(st): State<Arc<AppState>>, req: Request) -> Response 
 
 async fn server_metadata(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let t = Instant::now();
-    let r = authorize(&st, &headers)
-        .map(|()| json!({"name": "lathe-serve", "version": crate::VERSION, "extensions": []}));
+    let r = authorize(&st, &headers).map(|()| {
+        Reply::Json(json!({
+            "name": "lathe-serve",
+            "version": crate::VERSION,
+            "extensions": ["binary_tensor_data"],
+        }))
+    });
     finish(&st, 2, t, r)
 }
 
@@ -638,36 +625,7 @@ async fn model_metadata(
     let t = Instant::now();
     let r = authorize(&st, &headers)
         .and_then(|()| check_model(&st, &name))
-        .map(|()| {
-            let m = &st.bundle.manifest;
-            let inputs: Vec<Value> = m
-                .inputs
-                .iter()
-                .map(|f| {
-                    json!({
-                        "name": f.name,
-                        "datatype": match f.kind { InputKind::Number => "FP64", InputKind::Category => "BYTES" },
-                        "shape": [-1],
-                    })
-                })
-                .collect();
-            let mut outputs = vec![json!({
-                "name": m.target,
-                "datatype": if m.classes.is_empty() { "FP64" } else { "BYTES" },
-                "shape": [-1],
-            })];
-            if m.output.probabilities {
-                outputs.push(json!({"name": "probabilities", "datatype": "FP64", "shape": [-1, m.classes.len()]}));
-            }
-            json!({
-                "name": m.name,
-                "versions": [m.version],
-                "platform": "lathe",
-                "inputs": inputs,
-                "outputs": outputs,
-                "parameters": {"task": m.task, "algorithm": m.algorithm, "run_id": m.run_id, "classes": m.classes},
-            })
-        });
+        .map(|()| Reply::Json(oip::metadata(&st.bundle.manifest)));
     finish(&st, 2, t, r)
 }
 
@@ -679,7 +637,7 @@ async fn model_ready(
     let t = Instant::now();
     let r = authorize(&st, &headers)
         .and_then(|()| check_model(&st, &name))
-        .map(|()| json!({"name": name, "ready": true}));
+        .map(|()| Reply::Json(json!({"name": name, "ready": true})));
     finish(&st, 2, t, r)
 }
 

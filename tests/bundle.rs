@@ -19,7 +19,7 @@ use crate::containers::{Container, Image, container_tools, podman};
 
 const CANCER: &str = "breast_cancer.csv";
 
-fn text(out: &std::process::Output) -> String {
+pub(crate) fn text(out: &std::process::Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -27,13 +27,13 @@ fn text(out: &std::process::Output) -> String {
     )
 }
 
-fn json_of(out: &std::process::Output) -> Value {
+pub(crate) fn json_of(out: &std::process::Output) -> Value {
     assert_eq!(out.status.code(), Some(0), "{}", text(out));
     serde_json::from_slice(&out.stdout).expect("one JSON document")
 }
 
 /// Train on `data` with `extra` flags; the run id with a stored model.
-fn trained(sb: &Sandbox, data: &str, target: &str, extra: &[&str]) -> String {
+pub(crate) fn trained(sb: &Sandbox, data: &str, target: &str, extra: &[&str]) -> String {
     let mut args = vec![
         "train", "--data", data, "--target", target, "--folds", "3", "--json",
     ];
@@ -49,7 +49,7 @@ fn trained(sb: &Sandbox, data: &str, target: &str, extra: &[&str]) -> String {
 }
 
 /// Export `run`; the bundle folder.
-fn export(sb: &Sandbox, run: &str, extra: &[&str]) -> PathBuf {
+pub(crate) fn export(sb: &Sandbox, run: &str, extra: &[&str]) -> PathBuf {
     let mut args = vec!["bundle", "export", run, "--json"];
     args.extend_from_slice(extra);
     let doc = json_of(&sb.run(&args));
@@ -69,7 +69,7 @@ fn cancer_bundle(extra: &[&str]) -> (Sandbox, String, PathBuf) {
 }
 
 /// The maintenance data with categories, trained to refuse unseen ones.
-fn maintenance_bundle() -> (Sandbox, PathBuf) {
+pub(crate) fn maintenance_bundle() -> (Sandbox, PathBuf) {
     let sb = Sandbox::sample();
     std::fs::write(
         sb.file("train.toml"),
@@ -89,13 +89,13 @@ fn maintenance_bundle() -> (Sandbox, PathBuf) {
 
 // ---- a running server ------------------------------------------------------------------
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
 }
 
 impl Server {
-    fn start(sb: &Sandbox, dir: &Path, extra: &[&str]) -> Self {
+    pub(crate) fn start(sb: &Sandbox, dir: &Path, extra: &[&str]) -> Self {
         let mut args = vec!["serve", dir.to_str().unwrap(), "--port", "0"];
         args.extend_from_slice(extra);
         let mut child = sb.spawn(&args);
@@ -117,7 +117,7 @@ impl Server {
         Self { child, addr }
     }
 
-    fn stop(mut self) -> std::process::ExitStatus {
+    pub(crate) fn stop(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
@@ -143,7 +143,7 @@ impl Drop for Server {
 }
 
 /// One HTTP/1.1 request on a fresh connection: status and body.
-fn http(
+pub(crate) fn http(
     addr: SocketAddr,
     method: &str,
     path: &str,
@@ -189,7 +189,7 @@ fn http(
     (status, body)
 }
 
-fn post_json(addr: SocketAddr, path: &str, body: &Value) -> (u16, Value) {
+pub(crate) fn post_json(addr: SocketAddr, path: &str, body: &Value) -> (u16, Value) {
     let (code, text) = http(
         addr,
         "POST",
@@ -204,7 +204,7 @@ fn post_json(addr: SocketAddr, path: &str, body: &Value) -> (u16, Value) {
 }
 
 /// The error message of a refused request.
-fn error_of(v: &Value) -> String {
+pub(crate) fn error_of(v: &Value) -> String {
     v["error"]
         .as_str()
         .unwrap_or_else(|| panic!("no error in {v}"))
@@ -731,8 +731,9 @@ fn the_server_answers_every_endpoint_and_refuses_bad_requests_clearly() {
         assert_eq!(code, *want, "{body}: {v}");
         assert!(error_of(&v).contains(says), "{body}: {v}");
     }
-    let (code, v) = send(good.as_bytes(), &[auth, ("Content-Type", "text/csv")]);
+    let (code, v) = send(good.as_bytes(), &[auth, ("Content-Type", "text/html")]);
     assert_eq!(code, 415, "{v}");
+    assert!(error_of(&v).contains("text/csv"), "{v}");
     // OIP: shape and datatype mismatches.
     let bad_shape = json!({"inputs": [{"name": "air_temp_k", "shape": [2], "datatype": "FP64", "data": [300.0]}]});
     let (code, t) = http(

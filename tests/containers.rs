@@ -150,11 +150,6 @@ impl<'a> Container<'a> {
             && s.read_to_string(&mut got).is_ok()
             && got.starts_with("HTTP/1.1 200")
     }
-
-    /// `http://127.0.0.1:PORT`.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
 }
 
 impl Drop for Container<'_> {

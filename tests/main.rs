@@ -25,7 +25,8 @@ mod pipeline;
 mod project;
 #[cfg(feature = "tui")]
 mod pty;
+mod serve_clients;
 mod train;
 #[cfg(feature = "tui")]
 mod tui;
-
+mod walk;
