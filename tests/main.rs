@@ -24,6 +24,8 @@ mod pipeline;
 mod project;
 #[cfg(feature = "tui")]
 mod pty;
+#[cfg(feature = "tui")]
+mod tab_keys;
 mod train;
 #[cfg(feature = "tui")]
 mod tui;
