@@ -29,3 +29,5 @@ mod tab_keys;
 mod train;
 #[cfg(feature = "tui")]
 mod tui;
+#[cfg(feature = "tui")]
+mod walk;
