@@ -6,6 +6,7 @@
 //! on SIGTERM/SIGHUP (an SSH connection dropping).
 
 pub mod app;
+mod bars;
 pub mod event;
 pub mod help;
 pub mod keymap;

@@ -25,7 +25,11 @@ mod pipeline;
 mod project;
 #[cfg(feature = "tui")]
 mod pty;
+#[cfg(feature = "tui")]
+mod screens_walk;
 mod serve_clients;
+#[cfg(feature = "tui")]
+mod tab_keys;
 mod train;
 #[cfg(feature = "tui")]
 mod tui;

@@ -164,7 +164,8 @@ fn help_overlay_lists_the_keymap_and_closes_with_esc() {
     insta::assert_snapshot!("help_80x24", s);
     h.press("jjjjjjjjjjjjjjjjjjjj");
     let s = h.screen();
-    assert!(s.contains("Alt-6, F6 Drift screen"), "{s}");
+    assert!(s.contains("Alt-1–6 go to screen 1–6"), "{s}");
+    assert!(s.contains("'1–6    go to screen 1–6"), "{s}");
     assert!(s.contains("scroll up and down"), "{s}");
     assert!(h.app.help, "scrolling keeps the help open");
     h.key(KeyCode::Esc, KeyModifiers::NONE);

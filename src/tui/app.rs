@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::event::Event;
-use super::keymap::{Action, Keymap};
+use super::keymap::{Action, Key, Keymap, Lookup};
 use super::picker::{Pick, Picker};
 use super::screens::Screen;
 use super::screens::bundles::BundlesScreen;
@@ -97,6 +97,8 @@ pub struct App {
     pub help: bool,
     /// First entry shown by the help overlay when it does not fit.
     pub help_scroll: usize,
+    /// The keys of a sequence typed so far (`'` waiting for its digit).
+    pub pending: Vec<Key>,
     pub quit: bool,
     pub recent: Recent,
 }
@@ -116,6 +118,7 @@ impl App {
             dialog: None,
             help: false,
             help_scroll: 0,
+            pending: Vec::new(),
             quit: false,
             recent,
             ctx,
@@ -257,6 +260,7 @@ impl App {
     fn key(&mut self, key: KeyEvent) {
         // Text fields take keys first: single-key bindings are off while typing.
         if self.typing() {
+            self.pending.clear();
             match self.screen {
                 Screen::Data => self.data.type_key(key),
                 Screen::Label => {
@@ -299,20 +303,44 @@ impl App {
             self.dialog = None;
             return;
         }
-        // Class keys 1–9 on the Label screen (not in the keymap: digits stay free).
-        if self.screen == Screen::Label
-            && self.dialog.is_none()
-            && !self.help
-            && self.picker.is_none()
-            && let Some(r) = self.label.raw_key(&key)
-        {
-            if let Err(e) = r {
+        let Some(k) = Key::from_event(&key) else {
+            self.pending.clear();
+            return;
+        };
+        let overlay = self.dialog.is_some() || self.help || self.picker.is_some();
+        // The second key of a sequence (' then a digit) belongs to the
+        // sequence, even where it would be a class key on its own.
+        let pending = std::mem::take(&mut self.pending);
+        if !pending.is_empty() && !overlay {
+            let keys: Vec<Key> = pending.into_iter().chain([k]).collect();
+            match self.ctx.keymap.lookup(&keys) {
+                Lookup::Action(a) => {
+                    self.action(a, 1);
+                    return;
+                }
+                Lookup::Prefix => {
+                    self.pending = keys;
+                    return;
+                }
+                // Not a sequence after all: the key counts on its own.
+                Lookup::None => {}
+            }
+        }
+        // Keys the screen reads itself come before the keymap; only the
+        // Label screen claims any (its class keys 1–9), so digits label there.
+        if !overlay && self.screen.claims(&k) {
+            if let Some(Err(e)) = self.label.raw_key(&key) {
                 self.show_error(&e);
             }
             return;
         }
-        let Some(action) = self.ctx.keymap.action(&key) else {
-            return;
+        let action = match self.ctx.keymap.lookup(&[k]) {
+            Lookup::Action(a) => a,
+            Lookup::Prefix if !overlay => {
+                self.pending = vec![k];
+                return;
+            }
+            Lookup::Prefix | Lookup::None => return,
         };
         if self.dialog.is_some() {
             if matches!(action, Action::Close | Action::Quit) {
@@ -611,7 +639,7 @@ impl App {
             Constraint::Length(1),
         ])
         .areas(area);
-        self.render_tabs(f, tabs);
+        super::bars::tabs(self, f, tabs);
         match self.screen {
             Screen::Data => self.data.render(f, body, theme),
             Screen::Label => self.label.render(f, body, theme, &self.ctx.keymap),
@@ -620,7 +648,7 @@ impl App {
             Screen::Bundles => self.bundles.render(f, body, theme, &self.ctx.keymap),
             Screen::Drift => self.drift.render(f, body, theme, &self.ctx.keymap),
         }
-        self.render_status(f, status);
+        super::bars::keys(self, f, status);
         if let Some(p) = &self.picker {
             p.render(f, centered(area, 70, 80), theme);
         }
@@ -646,145 +674,6 @@ impl App {
             };
             render_dialog(f, rect, theme, d, &self.ctx.keymap);
         }
-    }
-
-    fn render_tabs(&self, f: &mut Frame, area: Rect) {
-        let theme = &self.ctx.theme;
-        let project = self
-            .ctx
-            .project
-            .as_ref()
-            .map(|p| p.file.name.clone())
-            .unwrap_or_default();
-        let mut spans = vec![Span::styled(" lathe ", theme.style("title"))];
-        // Keys in brackets when they fit; on narrow terminals just the number.
-        let labels: Vec<(Screen, String)> = Screen::ALL
-            .iter()
-            .map(|(screen, n, name)| {
-                let key = self
-                    .ctx
-                    .keymap
-                    .first(Action::Screen(*n))
-                    .unwrap_or_default();
-                (*screen, format!(" {name} [{key}] "))
-            })
-            .collect();
-        let wide: usize = labels.iter().map(|(_, l)| l.chars().count()).sum::<usize>()
-            + project.chars().count()
-            + 18;
-        for ((screen, long), (_, n, name)) in labels.into_iter().zip(Screen::ALL) {
-            let role = if screen == self.screen {
-                "tab.active"
-            } else {
-                "tab"
-            };
-            let text = if wide <= area.width as usize {
-                long
-            } else {
-                format!(" {n}:{name} ")
-            };
-            spans.push(Span::styled(text, theme.style(role)));
-        }
-        spans.push(Span::styled(
-            format!("  project: {project}"),
-            theme.style("dim"),
-        ));
-        if self.ctx.is_sample {
-            // Said where it stays visible: the status line changes all the time.
-            let init = self
-                .ctx
-                .keymap
-                .first(Action::InitProject)
-                .unwrap_or_default();
-            spans.push(Span::styled(
-                format!(" (sample copy; {init}: new project in this folder)"),
-                theme.style("status.warn"),
-            ));
-        }
-        let line = Line::from(spans);
-        f.render_widget(Paragraph::new(line), area);
-    }
-
-    fn render_status(&self, f: &mut Frame, area: Rect) {
-        let theme = &self.ctx.theme;
-        let km = &self.ctx.keymap;
-        let mut spans = Vec::new();
-        let typing = self.typing();
-        let hints: &[(Action, &str)] = if typing {
-            &[]
-        } else if self.screen == Screen::Drift {
-            &[
-                (Action::Help, "help"),
-                (Action::Start, "run"),
-                (Action::Reference, "ref"),
-                (Action::Current, "cur"),
-                (Action::Edit, "charts"),
-                (Action::Export, "export"),
-                (Action::Cancel, "cancel"),
-                (Action::Quit, "quit"),
-            ]
-        } else if self.screen == Screen::Label {
-            &[
-                (Action::Help, "help"),
-                (Action::Edit, "accept"),
-                (Action::Undo, "undo"),
-                (Action::Search, "find"),
-                (Action::Bulk, "bulk"),
-                (Action::Order, "order"),
-                (Action::Quit, "quit"),
-            ]
-        } else if self.screen == Screen::Bundles {
-            &[
-                (Action::Help, "help"),
-                (Action::Export, "export"),
-                (Action::Start, "verify"),
-                (Action::Quit, "quit"),
-            ]
-        } else if self.screen == Screen::Experiments {
-            &[
-                (Action::Help, "help"),
-                (Action::Toggle, "mark"),
-                (Action::Edit, "compare"),
-                (Action::Sort, "sort"),
-                (Action::Search, "filter"),
-                (Action::Start, "reload"),
-                (Action::Quit, "quit"),
-            ]
-        } else if self.screen == Screen::Train {
-            &[
-                (Action::Help, "help"),
-                (Action::Start, "start"),
-                (Action::Toggle, "tick"),
-                (Action::Edit, "edit"),
-                (Action::FocusNext, "pane"),
-                (Action::Cancel, "cancel"),
-                (Action::Quit, "quit"),
-            ]
-        } else {
-            &[
-                (Action::Help, "help"),
-                (Action::Open, "open"),
-                (Action::FocusNext, "pane"),
-                (Action::Sort, "sort"),
-                (Action::Search, "search"),
-                (Action::Jump, "jump"),
-                (Action::Cancel, "cancel"),
-                (Action::Quit, "quit"),
-            ]
-        };
-        for (action, label) in hints {
-            if let Some(k) = km.first(*action) {
-                spans.push(Span::styled(format!(" {k} "), theme.style("key")));
-                spans.push(Span::styled(format!(" {label} "), theme.style("dim")));
-            }
-        }
-        if typing {
-            spans.push(Span::styled(" Enter ", theme.style("key")));
-            spans.push(Span::styled(" confirm ", theme.style("dim")));
-            spans.push(Span::styled(" Esc ", theme.style("key")));
-            spans.push(Span::styled(" cancel ", theme.style("dim")));
-        }
-        f.render_widget(Paragraph::new(Line::from(spans)), area);
     }
 }
 

@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use super::bars;
 use super::keymap::{Action, Keymap};
 use super::screens::Screen;
 use super::theme::Theme;
@@ -25,16 +26,13 @@ pub fn render(
     f.render_widget(Clear, area);
     let mut entries: Vec<(String, String)> = screen_entries(screen, keymap);
     for (_, action, what) in Action::all() {
-        let keys = keymap.keys(action).join(", ");
-        match action {
-            Action::Screen(n) => {
-                if let Some((_, _, name)) = Screen::ALL.iter().find(|(_, i, _)| *i == n) {
-                    entries.push((keys, format!("{name} screen")));
-                }
-            }
-            _ => entries.push((keys, what.to_owned())),
+        if !matches!(action, Action::Screen(_)) {
+            // Only the keys that do it here.
+            let keys = keymap.keys_where(action, |b| screen.lets(b));
+            entries.push((keys.join(", "), what.to_owned()));
         }
     }
+    entries.extend(switch_entries(keymap, screen));
     entries.push(("wheel".into(), "scroll up and down".into()));
     let close = keymap.keys(Action::Close).join(", ");
     // Rows and columns that fit; the rest scrolls.
@@ -94,6 +92,29 @@ pub fn render(
             .collect();
         f.render_widget(Paragraph::new(lines), rect);
     }
+}
+
+/// The keys that switch screens from `screen` (on the Label screen digits
+/// are class keys): one line per family of keys (`F1–6  go to screen 1–6`;
+/// the tab bar pairs numbers and names), and one per screen for keys that
+/// follow no pattern (a user's keymap may have those).
+fn switch_entries(keymap: &Keymap, screen: Screen) -> Vec<(String, String)> {
+    let keys = bars::screen_keys(keymap, screen);
+    let most = keys.iter().map(Vec::len).max().unwrap_or(0);
+    let mut v = Vec::new();
+    for j in 0..most {
+        match bars::family(&keys, j) {
+            Some(f) => v.push((f, format!("go to screen {}", bars::numbers()))),
+            None => {
+                for ((_, _, name), k) in Screen::ALL.iter().zip(&keys) {
+                    if let Some(k) = k.get(j) {
+                        v.push((k.clone(), format!("{name} screen")));
+                    }
+                }
+            }
+        }
+    }
+    v
 }
 
 /// What keys mean on `screen` where it differs from the general list.

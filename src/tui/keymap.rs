@@ -1,9 +1,10 @@
 //! Keys → actions, as data. The default map is `keymap.toml` (embedded);
 //! the user's `keymap.toml` replaces the keys of the actions it names.
-//! The help overlay and the status bar are generated from the map, so they
-//! cannot drift from behaviour.
+//! A binding is one key or a short sequence (`' 3`: a prefix, then a digit).
+//! The help overlay, the tab bar and the key bar are generated from the map,
+//! so they cannot drift from behaviour.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -240,11 +241,43 @@ impl Key {
     }
 }
 
+/// A binding's keys as shown: `'3` for a prefix and a digit, `Ctrl-g 3` when
+/// a key's name is longer than one character.
+pub fn label(keys: &[Key]) -> String {
+    let labels: Vec<String> = keys.iter().map(Key::label).collect();
+    if labels.iter().all(|l| l.chars().count() == 1) {
+        labels.concat()
+    } else {
+        labels.join(" ")
+    }
+}
+
+/// A binding as written in keymap files: keys separated by spaces, pressed
+/// one after the other (`"' 3"`); most bindings are one key.
+fn parse_binding(s: &str) -> Option<Vec<Key>> {
+    let keys: Vec<Key> = s
+        .split_whitespace()
+        .map(Key::parse)
+        .collect::<Option<_>>()?;
+    (!keys.is_empty()).then_some(keys)
+}
+
+/// What the keys pressed so far mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    Action(Action),
+    /// The start of a longer binding: wait for the next key.
+    Prefix,
+    None,
+}
+
 /// The resolved keymap.
 #[derive(Debug, Clone)]
 pub struct Keymap {
-    by_key: BTreeMap<Key, Action>,
-    by_action: BTreeMap<Action, Vec<Key>>,
+    by_keys: BTreeMap<Vec<Key>, Action>,
+    /// Every proper start of a binding of two or more keys.
+    prefixes: BTreeSet<Vec<Key>>,
+    by_action: BTreeMap<Action, Vec<Vec<Key>>>,
 }
 
 impl Keymap {
@@ -263,8 +296,8 @@ impl Keymap {
             }
         }
         let names = Action::all();
-        let mut by_key: BTreeMap<Key, (Action, &str)> = BTreeMap::new();
-        let mut by_action: BTreeMap<Action, Vec<Key>> = BTreeMap::new();
+        let mut by_keys: BTreeMap<Vec<Key>, (Action, &str, &Path)> = BTreeMap::new();
+        let mut by_action: BTreeMap<Action, Vec<Vec<Key>>> = BTreeMap::new();
         for (name, (keys, from)) in &spec {
             let Some((_, action, _)) = names.iter().find(|(n, _, _)| n == name) else {
                 return Err(
@@ -274,40 +307,91 @@ impl Keymap {
                 );
             };
             for k in keys {
-                let key = Key::parse(k).ok_or_else(|| {
+                let binding = parse_binding(k).ok_or_else(|| {
                     Error::config(format!("'{k}' is not a key name"))
                         .at(*from)
                         .field(name)
                 })?;
-                if let Some((_, other)) = by_key.insert(key, (*action, name)) {
+                if let Some((_, other, _)) = by_keys.insert(binding.clone(), (*action, name, from))
+                {
                     return Err(Error::config(format!(
                         "key '{k}' is bound to both '{other}' and '{name}'"
                     ))
                     .at(*from)
                     .hint(format!("remove it from one of them in {}", from.display())));
                 }
-                by_action.entry(*action).or_default().push(key);
+                by_action.entry(*action).or_default().push(binding);
             }
         }
-        let by_key = by_key.into_iter().map(|(k, (a, _))| (k, a)).collect();
-        Ok(Self { by_key, by_action })
+        // A key that does something cannot also wait for a second key.
+        let mut prefixes = BTreeSet::new();
+        for (binding, (_, name, from)) in &by_keys {
+            for n in 1..binding.len() {
+                let start = &binding[..n];
+                if let Some((_, other, _)) = by_keys.get(start) {
+                    return Err(Error::config(format!(
+                        "'{}' of '{name}' starts with '{}', which is bound to '{other}'",
+                        label(binding),
+                        label(start)
+                    ))
+                    .at(*from)
+                    .hint("bind the longer sequence to a key that does nothing on its own"));
+                }
+                prefixes.insert(start.to_vec());
+            }
+        }
+        let by_keys = by_keys.into_iter().map(|(k, (a, _, _))| (k, a)).collect();
+        Ok(Self {
+            by_keys,
+            prefixes,
+            by_action,
+        })
     }
 
+    /// The action of one key on its own.
     pub fn action(&self, e: &KeyEvent) -> Option<Action> {
-        let mut key = Key::from_event(e)?;
-        // Terminals report Shift+g as 'G' with SHIFT; the map says "G".
-        if let KeyCodeOrd::Char(_) = key.code {
-            key.ctrl &= e.modifiers.contains(KeyModifiers::CONTROL);
+        let key = Key::from_event(e)?;
+        self.by_keys.get(std::slice::from_ref(&key)).copied()
+    }
+
+    /// What `keys`, pressed one after the other, mean.
+    pub fn lookup(&self, keys: &[Key]) -> Lookup {
+        if let Some(a) = self.by_keys.get(keys) {
+            Lookup::Action(*a)
+        } else if self.prefixes.contains(keys) {
+            Lookup::Prefix
+        } else {
+            Lookup::None
         }
-        self.by_key.get(&key).copied()
+    }
+
+    /// Every binding of an action, in the keymap's order.
+    pub fn bindings(&self, action: Action) -> &[Vec<Key>] {
+        self.by_action.get(&action).map_or(&[], Vec::as_slice)
+    }
+
+    /// The bindings that continue `start`, with their actions (for the key bar
+    /// while a prefix waits).
+    pub fn continuations(&self, start: &[Key]) -> Vec<(&[Key], Action)> {
+        self.by_keys
+            .iter()
+            .filter(|(k, _)| k.len() > start.len() && k.starts_with(start))
+            .map(|(k, a)| (&k[start.len()..], *a))
+            .collect()
     }
 
     /// The keys of an action, labelled, e.g. `["q", "Ctrl-c"]`.
     pub fn keys(&self, action: Action) -> Vec<String> {
-        self.by_action
-            .get(&action)
-            .map(|ks| ks.iter().map(Key::label).collect())
-            .unwrap_or_default()
+        self.keys_where(action, |_| true)
+    }
+
+    /// The keys of an action that `keep` accepts, labelled.
+    pub fn keys_where(&self, action: Action, keep: impl Fn(&[Key]) -> bool) -> Vec<String> {
+        self.bindings(action)
+            .iter()
+            .filter(|b| keep(b))
+            .map(|b| label(b))
+            .collect()
     }
 
     /// The first key of an action, for the status bar.
@@ -332,10 +416,49 @@ mod tests {
         }
         let alt1 = KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT);
         assert_eq!(k.action(&alt1), Some(Action::Screen(1)));
-        let plain1 = KeyEvent::new(KeyCode::Char('1'), KeyModifiers::NONE);
-        assert_eq!(k.action(&plain1), None, "plain digits stay free");
+        let plain3 = KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE);
+        assert_eq!(k.action(&plain3), Some(Action::Screen(3)));
         let big_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
         assert_eq!(k.action(&big_g), Some(Action::Bottom));
+        assert_eq!(k.keys(Action::Screen(3)), vec!["3", "F3", "Alt-3", "'3"]);
+    }
+
+    #[test]
+    fn a_sequence_waits_for_its_second_key() {
+        let k = Keymap::load(None).unwrap();
+        let quote = Key::parse("'").unwrap();
+        let three = Key::parse("3").unwrap();
+        let j = Key::parse("j").unwrap();
+        assert_eq!(k.lookup(&[quote]), Lookup::Prefix);
+        assert_eq!(k.lookup(&[quote, three]), Lookup::Action(Action::Screen(3)));
+        assert_eq!(k.lookup(&[quote, j]), Lookup::None);
+        let after: Vec<String> = k
+            .continuations(&[quote])
+            .iter()
+            .map(|(rest, _)| label(rest))
+            .collect();
+        assert_eq!(after, vec!["1", "2", "3", "4", "5", "6"]);
+        assert_eq!(
+            label(&parse_binding("ctrl-g 3").unwrap()),
+            "Ctrl-g 3",
+            "long names keep the space"
+        );
+    }
+
+    #[test]
+    fn a_key_bound_alone_cannot_start_a_sequence() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("keymap.toml");
+        std::fs::write(&p, "screen_3 = [\"g 3\"]\n").unwrap();
+        let e = Keymap::load(Some(&p)).unwrap_err();
+        assert!(
+            e.message.contains("'g3' of 'screen_3' starts with 'g'"),
+            "{}",
+            e.message
+        );
+        std::fs::write(&p, "screen_3 = [\"z 3\"]\nscreen_4 = [\"z z\"]\n").unwrap();
+        let k = Keymap::load(Some(&p)).unwrap();
+        assert_eq!(k.keys(Action::Screen(3)), vec!["z3"]);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! One file per screen. Only screens that work are listed in the tab bar.
 
+use super::keymap::{Key, KeyCodeOrd};
+
 pub mod bundles;
 pub mod data;
 pub mod drift;
@@ -35,5 +37,21 @@ impl Screen {
             .iter()
             .find(|(_, i, _)| *i == n)
             .map(|(s, _, _)| *s)
+    }
+
+    /// Keys the screen reads itself before the keymap: the Label screen's
+    /// class keys 1–9. The key routing, the tab bar and the help all ask
+    /// this, so what they show is what the keys do.
+    pub fn claims(self, key: &Key) -> bool {
+        self == Screen::Label
+            && !key.ctrl
+            && !key.alt
+            && matches!(key.code, KeyCodeOrd::Char('1'..='9'))
+    }
+
+    /// Whether a keymap binding does its action on this screen: its first
+    /// key is not one the screen claims.
+    pub fn lets(self, binding: &[Key]) -> bool {
+        binding.first().is_some_and(|k| !self.claims(k))
     }
 }
