@@ -679,8 +679,8 @@ replays `input_example.json` and `serving_input_example.json` against the predic
 |---|---|---|
 | GET | `/v2/health/live`, `/v2/health/ready` | probes |
 | GET | `/v2`, `/v2/models/{name}`, `/v2/models/{name}/ready` | server and model metadata |
-| POST | `/v2/models/{name}/infer` | Open Inference Protocol v2 (KServe): one tensor per column, or one FP64 `[N, F]` tensor in schema order |
-| POST | `/invocations` | MLflow scoring: `dataframe_split`, `dataframe_records`, `instances` or `inputs` |
+| POST | `/v2/models/{name}/infer` | Open Inference Protocol v2 (KServe): one tensor per column, or one FP64 `[N, F]` tensor in schema order; JSON or binary tensors (`binary_tensor_data`, as Triton's client sends them); `outputs` picks the outputs |
+| POST | `/invocations` | MLflow scoring: `dataframe_split`, `dataframe_records`, `instances` or `inputs`, or `text/csv` with a header row |
 | GET | `/ping` | MLflow's health check |
 | GET | `/metrics` | Prometheus: requests, latency, errors by kind, predicted classes, inputs outside the training range |
 
@@ -689,7 +689,7 @@ curl -s localhost:8080/invocations -H 'content-type: application/json' -d @servi
 ```
 
 Answers: {out}. Errors are `{{"error": "..."}}` with 400 (bad input, naming the column), 401, 404,
-413 (body over the limit), 415 (not JSON).
+413 (body over the limit), 415 (a `Content-Type` naming another format; none at all means JSON).
 
 ## Input schema
 
