@@ -154,9 +154,17 @@ fn embed_server(out_dir: &Path) {
         .and_then(Path::parent)
         .and_then(Path::parent)
         .map_or_else(|| out_dir.to_path_buf(), Path::to_path_buf);
-    let target_dir = base.join("lathe-serve-embed");
-    let manifest =
-        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default()).join("Cargo.toml");
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    // One folder per checkout: two checkouts sharing a CARGO_TARGET_DIR would
+    // otherwise overwrite each other's `release/lathe-serve` and embed the other's.
+    let checkout = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        manifest_dir.hash(&mut h);
+        format!("{:016x}", h.finish())
+    };
+    let target_dir = base.join("lathe-serve-embed").join(checkout);
+    let manifest = PathBuf::from(&manifest_dir).join("Cargo.toml");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut cmd = Command::new(cargo);
     cmd.args([

@@ -24,7 +24,7 @@ pub fn check_static(path: &Path) -> Result<()> {
             "is dynamically linked (it needs '{interp}'), and a bundle's image has no system libraries"
         ),
     };
-    Err(Error::input(format!("the server binary {why}"))
+    Err(Error::usage(format!("the server binary {why}"))
         .at(path)
         .hint(format!("build the static server with: {BUILD_SERVER}")))
 }

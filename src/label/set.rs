@@ -128,7 +128,7 @@ impl LabelSet {
                 "key {key} has no class: the classes are {}",
                 self.keyed_classes()
             ))
-            .hint("add classes in the label setup (c on the Label screen, or --classes)"))
+            .hint("add classes in the label setup (C on the Label screen, or --classes)"))
         }
     }
 

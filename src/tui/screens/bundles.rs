@@ -135,7 +135,7 @@ impl BundlesScreen {
             None => "@champion".to_owned(),
         };
         let run_id = store.resolve(&run).map_err(|e| {
-            e.hint("select a run on the Experiments screen (Alt-4), or set an alias: lathe runs alias RUN champion")
+            e.hint("select a run on the Experiments screen (4), or set an alias: lathe runs alias RUN champion")
         })?;
         // Check a given server binary ($LATHE_SERVER_BINARY) now, so the dialog comes at once.
         crate::bundle::server::Server::resolve(None, crate::bundle::server::Host::default())?;
