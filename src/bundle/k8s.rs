@@ -18,8 +18,8 @@
 //! The server answers `GET /v2/health/live` (process up) and `GET /v2/health/ready` (model
 //! loaded) on the container port; the probes use those.
 //!
-//! A manifest kind per file: [`deployment`], [`service`], [`inference_service`] and
-//! [`kustomization`], on the shared [`pod`] builders; [`validate`] refuses a bad spec first.
+//! A manifest kind per file: `deployment`, `service`, `inference_service` and `kustomization`,
+//! on the shared `pod` builders; `validate` refuses a bad spec first.
 
 use serde::Serialize;
 
