@@ -15,8 +15,8 @@ use super::output;
 use crate::error::{Error, Result};
 use crate::experiments::compare::{self, Comparison, DEFAULT_ALPHA};
 use crate::experiments::leaderboard::{Filter, Leaderboard, SortKey, age_text, metric_header};
-use crate::experiments::store::SHORT_ID;
 use crate::experiments::{Store, gc};
+use crate::train::store::SHORT_ID;
 
 const JSON_VERSION: u32 = 1;
 
@@ -959,7 +959,7 @@ fn push(store: &Store, a: &PushArgs) -> Result<i32> {
             .filter(|id| {
                 store
                     .run_dir(id)
-                    .join(crate::experiments::store::RUN_FILE)
+                    .join(crate::train::store::RUN_FILE)
                     .is_file()
             })
             .collect()

@@ -27,17 +27,17 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::experiments::record::{
-    Lineage, MetricSummary, RUN_FORMAT_VERSION, Residuals, RunRecord, RunStatus, StudyRecord,
-    Threshold, Timing, now_rfc3339,
-};
-use crate::experiments::store::{Store, new_ids};
 use crate::jobs::{CancelToken, panic_message};
 use crate::train::algorithms::{self, Model, Predictions, TargetRef};
 use crate::train::features::{FittedPipeline, RawTable};
 use crate::train::metrics::{self, Curve};
 use crate::train::model::FittedModel;
+use crate::train::record::{
+    Lineage, MetricSummary, RUN_FORMAT_VERSION, Residuals, RunRecord, RunStatus, StudyRecord,
+    Threshold, Timing, now_rfc3339,
+};
 use crate::train::spec::{Config, Prepared, TargetData};
+use crate::train::store::{Store, new_ids};
 
 /// What a search tells its front-end while it runs.
 #[derive(Debug, Clone, PartialEq)]
