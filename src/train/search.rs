@@ -285,6 +285,36 @@ pub fn run(
 ) -> Result<SearchOutcome> {
     let started_at = now_rfc3339();
     let wall = Instant::now();
+    let (study_id, run_ids) = announce(prep, ctx, observer)?;
+    let queue = JobQueue::new(prep, ctx, observer, cancel, &study_id, &run_ids, wall);
+    let pool = thread_pool(prep.jobs)?;
+    pool.scope(|s| {
+        for _ in 0..prep.jobs {
+            s.spawn(|_| queue.work());
+        }
+    });
+    let (mut runs, jobs_s) = queue.finish()?;
+    let cancelled = cancel.is_cancelled();
+    if ctx.refit && !cancelled {
+        refit_best(prep, ctx, observer, &pool, &mut runs)?;
+    }
+    let study = write_study(prep, ctx, study_id, started_at, run_ids, cancelled)?;
+    Ok(SearchOutcome {
+        study,
+        runs,
+        elapsed_s: wall.elapsed().as_secs_f64(),
+        jobs_s,
+        cancelled,
+    })
+}
+
+/// Allocate the study's id and one run id per configuration, announce them with the job count
+/// (configurations × folds), and make sure the store's runs folder exists.
+fn announce(
+    prep: &Prepared,
+    ctx: &SearchContext,
+    observer: &dyn SearchObserver,
+) -> Result<(String, Vec<String>)> {
     let n_configs = prep.configs.len();
     let n_folds = prep.split.folds.len();
     let ids = new_ids(n_configs + 1);
@@ -298,10 +328,15 @@ pub fn run(
     if let Some(store) = &ctx.store {
         std::fs::create_dir_all(&store.runs_dir).map_err(|e| Error::io(&store.runs_dir, &e))?;
     }
+    Ok((study_id, run_ids))
+}
 
-    // Longest jobs first; ties in configuration and fold order (deterministic).
+/// Every (configuration, fold, cost) job, longest first by the cost estimate; ties in
+/// configuration and fold order, so the order is deterministic.
+fn job_order(prep: &Prepared) -> Vec<(usize, usize, f64)> {
+    let n_folds = prep.split.folds.len();
     let rows = prep.split.folds.first().map_or(0, |f| f.train.len());
-    let mut order: Vec<(usize, usize, f64)> = Vec::with_capacity(n_configs * n_folds);
+    let mut order: Vec<(usize, usize, f64)> = Vec::with_capacity(prep.configs.len() * n_folds);
     for (c, cfg) in prep.configs.iter().enumerate() {
         let cost = cfg
             .algorithm
@@ -311,168 +346,264 @@ pub fn run(
         }
     }
     order.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+    order
+}
 
-    let states: Vec<Mutex<ConfigState>> = (0..n_configs)
-        .map(|_| {
-            Mutex::new(ConfigState {
-                jobs: (0..n_folds).map(|_| JobState::Pending).collect(),
-                started: None,
-                failed: false,
-            })
-        })
-        .collect();
-    let records: Mutex<Vec<Option<RunRecord>>> = Mutex::new(vec![None; n_configs]);
-    let jobs_s = Mutex::new(0.0f64);
-    let store_error: Mutex<Option<Error>> = Mutex::new(None);
-    let next = AtomicUsize::new(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(prep.jobs)
+/// The search's own rayon pool of `jobs` threads, named `lathe-train-<i>`.
+fn thread_pool(jobs: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
         .thread_name(|i| format!("lathe-train-{i}"))
         .build()
-        .map_err(|e| Error::internal(format!("thread pool: {e}")))?;
-    let raw: &RawTable = &prep.raw;
+        .map_err(|e| Error::internal(format!("thread pool: {e}")))
+}
 
-    let finish_config = |c: usize, state: &ConfigState| {
-        let record = build_record(prep, ctx, &study_id, &run_ids[c], c, state);
-        if let Some(store) = &ctx.store
-            && let Err(e) = store.create_run(&record, None)
-        {
-            let mut slot = store_error.lock().unwrap_or_else(|p| p.into_inner());
-            slot.get_or_insert(e);
-        }
-        observer.event(SearchEvent::RunFinished {
-            config: c,
-            record: Box::new(record.clone()),
-        });
-        records.lock().unwrap_or_else(|p| p.into_inner())[c] = Some(record);
-    };
+/// The jobs of a search and what the worker threads share while they run them: the queue
+/// (taken in [`job_order`]), each configuration's fold states, the finished runs' records,
+/// the jobs' summed time and the first error the store gave.
+struct JobQueue<'a> {
+    prep: &'a Prepared,
+    ctx: &'a SearchContext,
+    observer: &'a dyn SearchObserver,
+    cancel: &'a CancelToken,
+    study_id: &'a str,
+    run_ids: &'a [String],
+    wall: Instant,
+    order: Vec<(usize, usize, f64)>,
+    next: AtomicUsize,
+    states: Vec<Mutex<ConfigState>>,
+    records: Mutex<Vec<Option<RunRecord>>>,
+    jobs_s: Mutex<f64>,
+    store_error: Mutex<Option<Error>>,
+}
 
-    pool.scope(|s| {
-        for _ in 0..prep.jobs {
-            s.spawn(|_| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(&(c, f, _)) = order.get(i) else {
-                        break;
-                    };
-                    let skip = if cancel.is_cancelled() {
-                        Some("cancelled".to_owned())
-                    } else if let Some(b) = prep.spec.time_budget_s
-                        && wall.elapsed().as_secs_f64() > b
-                    {
-                        Some(format!("time budget of {b} s reached"))
-                    } else if states[c].lock().map(|s| s.failed).unwrap_or(true) {
-                        Some("another fold of this configuration failed".to_owned())
-                    } else {
-                        None
-                    };
-                    let (state, score, secs) = match skip {
-                        Some(reason) => (JobState::Skipped(reason.clone()), Err(reason), 0.0),
-                        None => {
-                            {
-                                let mut st = states[c].lock().unwrap_or_else(|p| p.into_inner());
-                                st.started.get_or_insert_with(now_rfc3339);
-                            }
-                            observer.event(SearchEvent::JobStarted { config: c, fold: f });
-                            let t = Instant::now();
-                            let cfg = &prep.configs[c];
-                            let fold = &prep.split.folds[f];
-                            let seed = job_seed(prep.spec.validation.seed, cfg, f);
-                            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                                fit_eval(prep, raw, cfg, &fold.train, &fold.valid, seed)
-                            }));
-                            let secs = t.elapsed().as_secs_f64();
-                            *jobs_s.lock().unwrap_or_else(|p| p.into_inner()) += secs;
-                            match outcome {
-                                Ok(Ok((_, _, r))) => {
-                                    let m = metric_of(&r.scores, &prep.metric);
-                                    (JobState::Done(r), Ok(m), secs)
-                                }
-                                Ok(Err(e)) => {
-                                    let why = e.message.clone();
-                                    (JobState::Failed(why.clone()), Err(why), secs)
-                                }
-                                Err(p) => {
-                                    let why =
-                                        format!("the learner crashed: {}", panic_message(&*p));
-                                    (JobState::Failed(why.clone()), Err(why), secs)
-                                }
-                            }
-                        }
-                    };
-                    observer.event(SearchEvent::JobFinished {
-                        config: c,
-                        fold: f,
-                        score,
-                        seconds: secs,
-                    });
-                    let mut st = states[c].lock().unwrap_or_else(|p| p.into_inner());
-                    if matches!(state, JobState::Failed(_)) {
-                        st.failed = true;
-                    }
-                    st.jobs[f] = state;
-                    if st.jobs.iter().all(|j| !matches!(j, JobState::Pending)) {
-                        finish_config(c, &st);
-                    }
-                }
-            });
-        }
-    });
-    if let Some(e) = store_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        return Err(e);
-    }
-    let mut runs: Vec<RunRecord> = records
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .into_iter()
-        .flatten()
-        .collect();
-    let cancelled = cancel.is_cancelled();
-
-    // Refit the best finished configuration of each algorithm on all training rows.
-    if ctx.refit && !cancelled {
-        let best = best_per_algorithm(prep, &runs);
-        let refits: Vec<(usize, Result<RunRecord>)> = pool.install(|| {
-            use rayon::prelude::*;
-            best.par_iter()
-                .map(|&c| {
-                    observer.event(SearchEvent::Refitting { config: c });
-                    let r = catch_unwind(AssertUnwindSafe(|| refit(prep, ctx, &runs[c], c)))
-                        .unwrap_or_else(|p| {
-                            Err(Error::internal(format!(
-                                "refit crashed: {}",
-                                panic_message(&*p)
-                            )))
-                        });
-                    (c, r)
+impl<'a> JobQueue<'a> {
+    fn new(
+        prep: &'a Prepared,
+        ctx: &'a SearchContext,
+        observer: &'a dyn SearchObserver,
+        cancel: &'a CancelToken,
+        study_id: &'a str,
+        run_ids: &'a [String],
+        wall: Instant,
+    ) -> Self {
+        let n_configs = prep.configs.len();
+        let n_folds = prep.split.folds.len();
+        let states: Vec<Mutex<ConfigState>> = (0..n_configs)
+            .map(|_| {
+                Mutex::new(ConfigState {
+                    jobs: (0..n_folds).map(|_| JobState::Pending).collect(),
+                    started: None,
+                    failed: false,
                 })
-                .collect()
-        });
-        for (c, r) in refits {
-            match r {
-                Ok(rec) => {
-                    observer.event(SearchEvent::Refitted {
-                        config: c,
-                        record: Box::new(rec.clone()),
-                    });
-                    runs[c] = rec;
-                }
-                Err(e) => {
-                    tracing::warn!("refit of run {} failed: {}", runs[c].run_id, e.message);
-                    runs[c].reason =
-                        Some(format!("refit on all training rows failed: {}", e.message));
-                    if let Some(store) = &ctx.store {
-                        store.update_run(&runs[c], None)?;
-                    }
-                }
+            })
+            .collect();
+        Self {
+            prep,
+            ctx,
+            observer,
+            cancel,
+            study_id,
+            run_ids,
+            wall,
+            order: job_order(prep),
+            next: AtomicUsize::new(0),
+            states,
+            records: Mutex::new(vec![None; n_configs]),
+            jobs_s: Mutex::new(0.0f64),
+            store_error: Mutex::new(None),
+        }
+    }
+
+    /// One worker thread: take the next job off the queue, run or skip it, and finish its
+    /// configuration when that was its last fold; until the queue is empty.
+    fn work(&self) {
+        loop {
+            let i = self.next.fetch_add(1, Ordering::SeqCst);
+            let Some(&(c, f, _)) = self.order.get(i) else {
+                break;
+            };
+            let (state, score, secs) = match self.skip_reason(c) {
+                Some(reason) => (JobState::Skipped(reason.clone()), Err(reason), 0.0),
+                None => self.run_job(c, f),
+            };
+            self.observer.event(SearchEvent::JobFinished {
+                config: c,
+                fold: f,
+                score,
+                seconds: secs,
+            });
+            let mut st = self.states[c].lock().unwrap_or_else(|p| p.into_inner());
+            if matches!(state, JobState::Failed(_)) {
+                st.failed = true;
+            }
+            st.jobs[f] = state;
+            if st.jobs.iter().all(|j| !matches!(j, JobState::Pending)) {
+                self.finish_config(c, &st);
             }
         }
     }
 
+    /// Why a job of configuration `c` must not start: the search was cancelled, the time
+    /// budget is spent, or another fold of the configuration failed.
+    fn skip_reason(&self, c: usize) -> Option<String> {
+        if self.cancel.is_cancelled() {
+            Some("cancelled".to_owned())
+        } else if let Some(b) = self.prep.spec.time_budget_s
+            && self.wall.elapsed().as_secs_f64() > b
+        {
+            Some(format!("time budget of {b} s reached"))
+        } else if self.states[c].lock().map(|s| s.failed).unwrap_or(true) {
+            Some("another fold of this configuration failed".to_owned())
+        } else {
+            None
+        }
+    }
+
+    /// Fit configuration `c` on fold `f`'s training rows and score its validation rows: the
+    /// job's state, its optimised metric (or why it failed) and its seconds. A learner's
+    /// error or panic fails the job, never the search.
+    fn run_job(&self, c: usize, f: usize) -> (JobState, std::result::Result<f64, String>, f64) {
+        let prep = self.prep;
+        {
+            let mut st = self.states[c].lock().unwrap_or_else(|p| p.into_inner());
+            st.started.get_or_insert_with(now_rfc3339);
+        }
+        self.observer
+            .event(SearchEvent::JobStarted { config: c, fold: f });
+        let t = Instant::now();
+        let cfg = &prep.configs[c];
+        let fold = &prep.split.folds[f];
+        let seed = job_seed(prep.spec.validation.seed, cfg, f);
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            fit_eval(prep, &prep.raw, cfg, &fold.train, &fold.valid, seed)
+        }));
+        let secs = t.elapsed().as_secs_f64();
+        *self.jobs_s.lock().unwrap_or_else(|p| p.into_inner()) += secs;
+        match outcome {
+            Ok(Ok((_, _, r))) => {
+                let m = metric_of(&r.scores, &prep.metric);
+                (JobState::Done(r), Ok(m), secs)
+            }
+            Ok(Err(e)) => {
+                let why = e.message.clone();
+                (JobState::Failed(why.clone()), Err(why), secs)
+            }
+            Err(p) => {
+                let why = format!("the learner crashed: {}", panic_message(&*p));
+                (JobState::Failed(why.clone()), Err(why), secs)
+            }
+        }
+    }
+
+    /// Every fold of configuration `c` has ended: build its run record, store it (keeping the
+    /// first store error for the end), announce it and keep it.
+    fn finish_config(&self, c: usize, state: &ConfigState) {
+        let record = build_record(
+            self.prep,
+            self.ctx,
+            self.study_id,
+            &self.run_ids[c],
+            c,
+            state,
+        );
+        if let Some(store) = &self.ctx.store
+            && let Err(e) = store.create_run(&record, None)
+        {
+            let mut slot = self.store_error.lock().unwrap_or_else(|p| p.into_inner());
+            slot.get_or_insert(e);
+        }
+        self.observer.event(SearchEvent::RunFinished {
+            config: c,
+            record: Box::new(record.clone()),
+        });
+        self.records.lock().unwrap_or_else(|p| p.into_inner())[c] = Some(record);
+    }
+
+    /// After the last job: the first store error, or the runs in configuration order and the
+    /// jobs' summed seconds.
+    fn finish(self) -> Result<(Vec<RunRecord>, f64)> {
+        if let Some(e) = self
+            .store_error
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+        {
+            return Err(e);
+        }
+        let runs: Vec<RunRecord> = self
+            .records
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .into_iter()
+            .flatten()
+            .collect();
+        Ok((
+            runs,
+            self.jobs_s.into_inner().unwrap_or_else(|p| p.into_inner()),
+        ))
+    }
+}
+
+/// Refit the best finished configuration of each algorithm on all training rows, in parallel
+/// on the search's pool. A failed refit leaves the cross-validated run, with the reason.
+fn refit_best(
+    prep: &Prepared,
+    ctx: &SearchContext,
+    observer: &dyn SearchObserver,
+    pool: &rayon::ThreadPool,
+    runs: &mut [RunRecord],
+) -> Result<()> {
+    let best = best_per_algorithm(prep, runs);
+    let refits: Vec<(usize, Result<RunRecord>)> = pool.install(|| {
+        use rayon::prelude::*;
+        best.par_iter()
+            .map(|&c| {
+                observer.event(SearchEvent::Refitting { config: c });
+                let r = catch_unwind(AssertUnwindSafe(|| refit(prep, ctx, &runs[c], c)))
+                    .unwrap_or_else(|p| {
+                        Err(Error::internal(format!(
+                            "refit crashed: {}",
+                            panic_message(&*p)
+                        )))
+                    });
+                (c, r)
+            })
+            .collect()
+    });
+    for (c, r) in refits {
+        match r {
+            Ok(rec) => {
+                observer.event(SearchEvent::Refitted {
+                    config: c,
+                    record: Box::new(rec.clone()),
+                });
+                runs[c] = rec;
+            }
+            Err(e) => {
+                tracing::warn!("refit of run {} failed: {}", runs[c].run_id, e.message);
+                runs[c].reason = Some(format!("refit on all training rows failed: {}", e.message));
+                if let Some(store) = &ctx.store {
+                    store.update_run(&runs[c], None)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The study's record, written to the store, with the run index brought up to date.
+fn write_study(
+    prep: &Prepared,
+    ctx: &SearchContext,
+    study_id: String,
+    started: String,
+    run_ids: Vec<String>,
+    cancelled: bool,
+) -> Result<StudyRecord> {
     let study = StudyRecord {
         format_version: RUN_FORMAT_VERSION,
         study_id,
-        started: started_at,
+        started,
         finished: now_rfc3339(),
         spec: prep.spec.clone(),
         run_ids,
@@ -488,13 +619,7 @@ pub fn run(
         // Best effort: the index is a cache and is rebuilt when it is stale.
         let _ = store.entries();
     }
-    Ok(SearchOutcome {
-        study,
-        runs,
-        elapsed_s: wall.elapsed().as_secs_f64(),
-        jobs_s: jobs_s.into_inner().unwrap_or_else(|p| p.into_inner()),
-        cancelled,
-    })
+    Ok(study)
 }
 
 /// Index (in `runs`, which is in configuration order) of the best finished
