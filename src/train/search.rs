@@ -37,7 +37,7 @@ mod summary;
 pub use fold::{FitScore, fit_and_score, job_seed, refit_seed};
 pub use refit::fit_final;
 
-use queue::JobQueue;
+use queue::{JobQueue, Shared};
 use refit::refit_best;
 
 /// What a search tells its front-end while it runs.
@@ -117,7 +117,15 @@ pub fn run(
     let started_at = now_rfc3339();
     let wall = Instant::now();
     let (study_id, run_ids) = announce(prep, ctx, observer)?;
-    let queue = JobQueue::new(prep, ctx, observer, cancel, &study_id, &run_ids, wall);
+    let queue = JobQueue::new(Shared {
+        prep,
+        ctx,
+        observer,
+        cancel,
+        study_id: &study_id,
+        run_ids: &run_ids,
+        wall,
+    });
     let pool = thread_pool(prep.jobs)?;
     pool.scope(|s| {
         for _ in 0..prep.jobs {

@@ -33,17 +33,23 @@ fn job_order(prep: &Prepared) -> Vec<(usize, usize, f64)> {
     order
 }
 
+/// What every job of a search reads: the prepared search, where its runs go and who hears of
+/// them, the cancel token, the study's and the runs' ids, and when the search started.
+pub(super) struct Shared<'a> {
+    pub(super) prep: &'a Prepared,
+    pub(super) ctx: &'a SearchContext,
+    pub(super) observer: &'a dyn SearchObserver,
+    pub(super) cancel: &'a CancelToken,
+    pub(super) study_id: &'a str,
+    pub(super) run_ids: &'a [String],
+    pub(super) wall: Instant,
+}
+
 /// The jobs of a search and what the worker threads share while they run them: the queue
 /// (taken in [`job_order`]), each configuration's fold states, the finished runs' records,
 /// the jobs' summed time and the first error the store gave.
 pub(super) struct JobQueue<'a> {
-    prep: &'a Prepared,
-    ctx: &'a SearchContext,
-    observer: &'a dyn SearchObserver,
-    cancel: &'a CancelToken,
-    study_id: &'a str,
-    run_ids: &'a [String],
-    wall: Instant,
+    shared: Shared<'a>,
     order: Vec<(usize, usize, f64)>,
     next: AtomicUsize,
     states: Vec<Mutex<ConfigState>>,
@@ -53,15 +59,8 @@ pub(super) struct JobQueue<'a> {
 }
 
 impl<'a> JobQueue<'a> {
-    pub(super) fn new(
-        prep: &'a Prepared,
-        ctx: &'a SearchContext,
-        observer: &'a dyn SearchObserver,
-        cancel: &'a CancelToken,
-        study_id: &'a str,
-        run_ids: &'a [String],
-        wall: Instant,
-    ) -> Self {
+    pub(super) fn new(shared: Shared<'a>) -> Self {
+        let prep = shared.prep;
         let n_configs = prep.configs.len();
         let n_folds = prep.split.folds.len();
         let states: Vec<Mutex<ConfigState>> = (0..n_configs)
@@ -74,13 +73,7 @@ impl<'a> JobQueue<'a> {
             })
             .collect();
         Self {
-            prep,
-            ctx,
-            observer,
-            cancel,
-            study_id,
-            run_ids,
-            wall,
+            shared,
             order: job_order(prep),
             next: AtomicUsize::new(0),
             states,
@@ -102,7 +95,7 @@ impl<'a> JobQueue<'a> {
                 Some(reason) => (JobState::Skipped(reason.clone()), Err(reason), 0.0),
                 None => self.run_job(c, f),
             };
-            self.observer.event(SearchEvent::JobFinished {
+            self.shared.observer.event(SearchEvent::JobFinished {
                 config: c,
                 fold: f,
                 score,
@@ -122,10 +115,10 @@ impl<'a> JobQueue<'a> {
     /// Why a job of configuration `c` must not start: the search was cancelled, the time
     /// budget is spent, or another fold of the configuration failed.
     fn skip_reason(&self, c: usize) -> Option<String> {
-        if self.cancel.is_cancelled() {
+        if self.shared.cancel.is_cancelled() {
             Some("cancelled".to_owned())
-        } else if let Some(b) = self.prep.spec.time_budget_s
-            && self.wall.elapsed().as_secs_f64() > b
+        } else if let Some(b) = self.shared.prep.spec.time_budget_s
+            && self.shared.wall.elapsed().as_secs_f64() > b
         {
             Some(format!("time budget of {b} s reached"))
         } else if self.states[c].lock().map(|s| s.failed).unwrap_or(true) {
@@ -139,12 +132,13 @@ impl<'a> JobQueue<'a> {
     /// job's state, its optimised metric (or why it failed) and its seconds. A learner's
     /// error or panic fails the job, never the search.
     fn run_job(&self, c: usize, f: usize) -> (JobState, std::result::Result<f64, String>, f64) {
-        let prep = self.prep;
+        let prep = self.shared.prep;
         {
             let mut st = self.states[c].lock().unwrap_or_else(|p| p.into_inner());
             st.started.get_or_insert_with(now_rfc3339);
         }
-        self.observer
+        self.shared
+            .observer
             .event(SearchEvent::JobStarted { config: c, fold: f });
         let t = Instant::now();
         let cfg = &prep.configs[c];
@@ -175,20 +169,20 @@ impl<'a> JobQueue<'a> {
     /// first store error for the end), announce it and keep it.
     fn finish_config(&self, c: usize, state: &ConfigState) {
         let record = build_record(
-            self.prep,
-            self.ctx,
-            self.study_id,
-            &self.run_ids[c],
+            self.shared.prep,
+            self.shared.ctx,
+            self.shared.study_id,
+            &self.shared.run_ids[c],
             c,
             state,
         );
-        if let Some(store) = &self.ctx.store
+        if let Some(store) = &self.shared.ctx.store
             && let Err(e) = store.create_run(&record, None)
         {
             let mut slot = self.store_error.lock().unwrap_or_else(|p| p.into_inner());
             slot.get_or_insert(e);
         }
-        self.observer.event(SearchEvent::RunFinished {
+        self.shared.observer.event(SearchEvent::RunFinished {
             config: c,
             record: Box::new(record.clone()),
         });
