@@ -123,7 +123,7 @@ fn main() {
     let project = Project::init(dir.path(), None).expect("a project");
     let store = Store::open(&project);
     let t = Instant::now();
-    let ids = lathe::experiments::store::new_ids(n);
+    let ids = lathe::train::store::new_ids(n);
     for (i, id) in ids.iter().enumerate() {
         store
             .create_run(&synthetic(i, id), None)

@@ -204,8 +204,28 @@ impl std::error::Error for Error {}
 #[cfg(feature = "core")]
 impl From<polars::error::PolarsError> for Error {
     fn from(e: polars::error::PolarsError) -> Self {
-        Error::input(crate::data::load::clean_polars_message(&e))
+        Error::input(clean_polars_message(&e))
     }
+}
+
+/// The first paragraph of a polars error, without the error-kind prefix.
+#[cfg(feature = "core")]
+pub fn clean_polars_message(e: &polars::error::PolarsError) -> String {
+    use polars::error::PolarsError;
+    let msg = match e {
+        PolarsError::ComputeError(m)
+        | PolarsError::NoData(m)
+        | PolarsError::SchemaMismatch(m)
+        | PolarsError::ShapeMismatch(m)
+        | PolarsError::InvalidOperation(m)
+        | PolarsError::ColumnNotFound(m)
+        | PolarsError::Duplicate(m)
+        | PolarsError::OutOfBounds(m)
+        | PolarsError::SchemaFieldNotFound(m)
+        | PolarsError::StructFieldNotFound(m) => m.to_string(),
+        other => other.to_string(),
+    };
+    msg.split("\n\n").next().unwrap_or(&msg).trim().to_owned()
 }
 
 /// Line and column (1-based) of byte `offset` in `text`.

@@ -1,10 +1,15 @@
-//! The experiments step: the run store and its records.
+//! The experiments step: the runs in the store, listed, compared, curated and exported.
 //!
 //! A run is one configuration (algorithm + hyperparameters) evaluated by
 //! cross-validation; a study is one `lathe train` call that groups runs.
 //! Each run lives in `.lathe/runs/<run-id>/` (`run.json`, and `model.json.gz`
 //! once a model is fitted); run ids are ULIDs, so they sort by time, and any
 //! unique prefix names a run.
+//!
+//! The run store and its records are one floor down, in [`crate::train`]
+//! ([`crate::train::store`], [`crate::train::record`]): the search writes them and
+//! a record holds the training spec, so they live beside the spec. They are
+//! re-exported here, where runs are read.
 
 pub mod charts;
 pub mod compare;
@@ -13,11 +18,9 @@ pub mod gc;
 pub mod index;
 pub mod leaderboard;
 pub mod mlflow;
-pub mod record;
 pub mod significance;
-pub mod store;
 
+pub use crate::train::record::{Lineage, MetricSummary, RunRecord, RunStatus, StudyRecord};
+pub use crate::train::store::Store;
 pub use curation::Curation;
 pub use leaderboard::Leaderboard;
-pub use record::{Lineage, MetricSummary, RunRecord, RunStatus, StudyRecord};
-pub use store::Store;

@@ -9,8 +9,12 @@
 //!           each job: fit pipeline on its training rows → fit learner → score
 //!        │
 //!        ▼
-//!   runs (experiments::store): one per configuration, best per algorithm refitted
+//!   runs (store): one per configuration, best per algorithm refitted
 //! ```
+//!
+//! A run's [`record`] (its spec, parameters, scores and lineage) and the
+//! [`store`] of runs and studies are train's: the search writes them. The
+//! experiments step reads them; it depends on train, never the reverse.
 //!
 //! The learners ([`algorithms`]) come from linfa and from lathe's own engines
 //! ([`hist`]: histogram trees, forests and boosting; [`knn`]: blocked k-NN);
@@ -25,11 +29,15 @@ pub mod matrix;
 pub mod metrics;
 pub mod model;
 #[cfg(feature = "core")]
+pub mod record;
+#[cfg(feature = "core")]
 pub mod search;
 #[cfg(feature = "core")]
 pub mod spec;
 #[cfg(feature = "core")]
 pub mod split;
+#[cfg(feature = "core")]
+pub mod store;
 #[cfg(feature = "core")]
 mod study;
 

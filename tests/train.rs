@@ -10,11 +10,11 @@ use serde_json::Value;
 
 use crate::common::Sandbox;
 use lathe::data::LoadOptions;
-use lathe::experiments::record::RunStatus;
-use lathe::experiments::store::Store;
 use lathe::jobs::CancelToken;
+use lathe::train::record::RunStatus;
 use lathe::train::search::{self, SearchContext, SearchEvent, SearchObserver};
 use lathe::train::spec::{AlgorithmSpec, TrainSpec};
+use lathe::train::store::Store;
 
 const CANCER: &str = "breast_cancer.csv";
 const FAST: &str = "logistic_regression,gaussian_nb,decision_tree";

@@ -378,7 +378,7 @@ fn fixture_path(rel: &str) -> std::path::PathBuf {
 
 // ---- The Train screen ----
 
-use lathe::experiments::record::RunStatus;
+use lathe::train::record::RunStatus;
 use lathe::tui::screens::Screen;
 use lathe::tui::screens::train::{FoldState, Phase};
 
@@ -1077,7 +1077,7 @@ impl Harness {
         );
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let store = Store::at(&root.join(".lathe"));
-        let started = lathe::experiments::record::rfc3339(
+        let started = lathe::train::record::rfc3339(
             std::time::SystemTime::now() - Duration::from_secs(3 * 86_400 - 3600),
         );
         for (run, fixed) in doc["runs"].as_array().unwrap().iter().zip(FIXED_IDS) {

@@ -24,12 +24,12 @@ use crate::bundle::{input, k8s, oci, sbom};
 use crate::data::{LoadOptions, LogicalType};
 use crate::drift::profile::ReferenceProfile;
 use crate::error::{Error, Result};
-use crate::experiments::record::now_rfc3339;
-use crate::experiments::{RunRecord, Store};
 use crate::jobs::{CancelToken, JobUpdate, Progress};
 use crate::project::Project;
 use crate::train::Task;
 use crate::train::model::{FittedModel, Scored};
+use crate::train::record::{RunRecord, now_rfc3339};
+use crate::train::store::Store;
 
 /// Rows in the bundle's seeded sample of the training data.
 pub const SAMPLE_ROWS: usize = 1000;

@@ -12,13 +12,13 @@ use serde_json::{Value, json};
 use super::data::{current_project, resolve};
 use super::{Cli, ReadArgs, output};
 use crate::error::{Error, Result};
-use crate::experiments::record::{RunRecord, RunStatus};
-use crate::experiments::store::{SHORT_ID, Store};
 use crate::jobs::CancelToken;
 use crate::project::Project;
 use crate::train::algorithms::{self, CATALOGUE};
+use crate::train::record::{RunRecord, RunStatus};
 use crate::train::search::{self, SearchEvent, SearchObserver};
 use crate::train::spec::{AlgorithmSpec, GridValues, SearchKind, TrainSpec};
+use crate::train::store::{SHORT_ID, Store};
 use crate::train::{self, Task};
 
 #[derive(Debug, Args)]

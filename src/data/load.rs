@@ -17,7 +17,7 @@ use polars::prelude::*;
 use crate::data::LogicalType;
 use crate::data::format::{self, Format};
 use crate::data::sniff::Dialect;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, clean_polars_message};
 
 mod csv;
 use csv::read_csv;
@@ -245,24 +245,6 @@ fn locate_json_problem(bytes: &[u8]) -> Option<(u64, String)> {
 /// polars' message without its long hints, as a lathe input error on `path`.
 pub(crate) fn polars_error(path: &Path, e: &PolarsError) -> Error {
     Error::input(clean_polars_message(e)).at(path)
-}
-
-/// The first paragraph of a polars error, without the error-kind prefix.
-pub fn clean_polars_message(e: &PolarsError) -> String {
-    let msg = match e {
-        PolarsError::ComputeError(m)
-        | PolarsError::NoData(m)
-        | PolarsError::SchemaMismatch(m)
-        | PolarsError::ShapeMismatch(m)
-        | PolarsError::InvalidOperation(m)
-        | PolarsError::ColumnNotFound(m)
-        | PolarsError::Duplicate(m)
-        | PolarsError::OutOfBounds(m)
-        | PolarsError::SchemaFieldNotFound(m)
-        | PolarsError::StructFieldNotFound(m) => m.to_string(),
-        other => other.to_string(),
-    };
-    msg.split("\n\n").next().unwrap_or(&msg).trim().to_owned()
 }
 
 /// Refuse duplicate column names and strip stray BOMs from names.

@@ -11,9 +11,9 @@ use plotters::prelude::*;
 use crate::data::charts::{FAMILY, ensure_font};
 use crate::drift::report::chart_file_stem;
 use crate::error::{Error, Result};
-use crate::experiments::record::{RunRecord, RunStatus};
-use crate::experiments::store::SHORT_ID;
 use crate::train::algorithms::ParamValue;
+use crate::train::record::{RunRecord, RunStatus};
+use crate::train::store::SHORT_ID;
 
 const SIZE: (u32, u32) = (720, 420);
 /// The fold chart draws at most this many runs (the best ones).

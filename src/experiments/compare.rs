@@ -9,10 +9,10 @@
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::experiments::record::{MetricSummary, RunRecord};
 use crate::experiments::significance::{Mark, TTest, corrected_resampled_t};
-use crate::experiments::store::SHORT_ID;
 use crate::train::metrics::greater_is_better;
+use crate::train::record::{MetricSummary, RunRecord};
+use crate::train::store::SHORT_ID;
 
 /// Weka's default significance level.
 pub const DEFAULT_ALPHA: f64 = 0.05;

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::write_atomic;
 use crate::error::{Error, Result};
-use crate::experiments::record::now_rfc3339;
-use crate::experiments::store::Store;
+use crate::train::record::now_rfc3339;
+use crate::train::store::Store;
 
 /// Version of `experiments.json`; a newer one is refused.
 pub const CURATION_FORMAT_VERSION: u32 = 1;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::experiments::store::{RUN_FILE, Store};
+use crate::train::store::{RUN_FILE, Store};
 
 /// One thing gc would remove.
 #[derive(Debug, Clone, Serialize)]

@@ -16,10 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::write_atomic;
 use crate::error::Result;
-use crate::experiments::record::{RunRecord, RunStatus, json_float};
-use crate::experiments::store::{RUN_FILE, Store};
 use crate::train::Task;
 use crate::train::algorithms::Params;
+use crate::train::record::{RunRecord, RunStatus, json_float};
+use crate::train::store::{RUN_FILE, Store};
 
 const INDEX_FILE: &str = ".index.json";
 /// Bumped when [`RunSummary`] changes: an older cache is rebuilt.

@@ -11,10 +11,10 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::experiments::curation::Curation;
 use crate::experiments::index::{MeanStd, RunEntry};
-use crate::experiments::store::SHORT_ID;
 use crate::train::Task;
 use crate::train::algorithms::params_text;
 use crate::train::metrics::greater_is_better;
+use crate::train::store::SHORT_ID;
 
 /// A row's state, as the table shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -599,7 +599,7 @@ fn started_of_ulid(id: &str) -> String {
     ulid::Ulid::from_string(id)
         .ok()
         .map(|u| {
-            crate::experiments::record::rfc3339(
+            crate::train::record::rfc3339(
                 std::time::UNIX_EPOCH + std::time::Duration::from_millis(u.timestamp_ms()),
             )
         })
@@ -645,7 +645,7 @@ mod tests {
     #[test]
     fn timestamps_parse_back() {
         let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_764_072_000);
-        let s = crate::experiments::record::rfc3339(t);
+        let s = crate::train::record::rfc3339(t);
         assert_eq!(parse_rfc3339(&s), Some(1_764_072_000));
         assert_eq!(parse_rfc3339("not a time"), None);
         assert_eq!(age_text(59), "59s");

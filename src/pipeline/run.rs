@@ -55,7 +55,7 @@ pub fn run(
     state::mark_interrupted(project)?;
     let mut rec = PipelineRecord {
         format_version: state::RECORD_FORMAT_VERSION,
-        id: crate::experiments::store::new_ids(1).concat(),
+        id: crate::train::store::new_ids(1).concat(),
         started: crate::util::now_rfc3339(),
         finished: None,
         outcome: Outcome::Running,

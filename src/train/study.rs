@@ -7,9 +7,9 @@ use super::search;
 use super::spec::{self, AlgorithmSpec, GridValues, Prepared, SearchKind, TrainSpec};
 use crate::data::{LoadOptions, LogicalType};
 use crate::error::{Error, Result};
-use crate::experiments::record::{Lineage, RunRecord, RunStatus};
-use crate::experiments::store::Store;
 use crate::jobs::{CancelToken, NoProgress};
+use crate::train::record::{Lineage, RunRecord, RunStatus};
+use crate::train::store::Store;
 
 /// Load `path` and validate `spec` against it.
 pub fn load_and_prepare(spec: &TrainSpec, path: &Path, options: &LoadOptions) -> Result<Prepared> {

@@ -7,8 +7,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::experiments::record::{RunRecord, RunStatus};
-use crate::experiments::store::SHORT_ID;
+use crate::train::record::{RunRecord, RunStatus};
+use crate::train::store::SHORT_ID;
 
 use super::PushRun;
 
@@ -495,9 +495,9 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::experiments::record::{Lineage, MetricSummary, Threshold, Timing, rfc3339};
     use crate::train::Task;
     use crate::train::algorithms::{CATALOGUE, ParamValue};
+    use crate::train::record::{Lineage, MetricSummary, Threshold, Timing, rfc3339};
     use crate::train::spec::TrainSpec;
 
     const FP: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

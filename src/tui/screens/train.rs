@@ -27,8 +27,8 @@ pub use form::{AlgoRow, Field, Form};
 
 use super::data::DataScreen;
 use crate::error::{Error, ErrorKind};
-use crate::experiments::store::Store;
 use crate::project::Project;
+use crate::train::store::Store;
 use crate::tui::event::Event;
 use crate::tui::keymap::Action;
 

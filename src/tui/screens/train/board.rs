@@ -4,10 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use crate::experiments::record::{RunRecord, RunStatus};
 use crate::train::Task;
 use crate::train::algorithms::{self, Params};
 use crate::train::metrics::greater_is_better;
+use crate::train::record::{RunRecord, RunStatus};
 use crate::train::search::{SearchEvent, SearchOutcome};
 use crate::train::spec::Prepared;
 

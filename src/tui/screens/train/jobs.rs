@@ -17,10 +17,10 @@ use polars::prelude::DataFrame;
 
 use super::board::Plan;
 use crate::error::Result;
-use crate::experiments::store::Store;
 use crate::jobs::{CancelToken, run_in_background};
 use crate::train::search::{self, SearchContext, SearchEvent, SearchObserver, SearchOutcome};
 use crate::train::spec::{self, TrainSpec};
+use crate::train::store::Store;
 use crate::tui::event::Event;
 
 /// How often the ticker wakes the UI while training (≥ 10 frames a second).

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use crate::config::write_atomic;
 use crate::error::{Error, Result};
-use crate::experiments::record::{RUN_FORMAT_VERSION, RunRecord, StudyRecord};
 use crate::project::Project;
+use crate::train::record::{RUN_FORMAT_VERSION, RunRecord, StudyRecord};
 
 /// File names inside a run folder.
 pub const RUN_FILE: &str = "run.json";
