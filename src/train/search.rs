@@ -18,6 +18,8 @@
 //! [`run`] reads as its stages: `announce` the ids, the `queue` of jobs on the
 //! search's thread pool (each job in `fold`, each finished configuration's
 //! record in `summary`), the `refit` of the best per algorithm, `write_study`.
+//!
+//! [`RawTable`]: crate::train::features::RawTable
 
 use std::time::Instant;
 
