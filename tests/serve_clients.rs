@@ -333,18 +333,7 @@ fn tritons_client_gets_what_lathe_predict_gives_in_binary_and_json() {
             .map(|x| x.as_str().unwrap())
             .collect();
         assert_eq!(served, labels, "{mode}");
-        let p: Vec<Vec<f64>> = r["probabilities"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|row| {
-                row.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|x| x.as_f64().unwrap())
-                    .collect()
-            })
-            .collect();
+        let p: Vec<Vec<f64>> = serde_json::from_value(r["probabilities"].clone()).unwrap();
         // Exactly the JSON protocol's numbers, and lathe predict's (as its CSV prints them).
         assert_eq!(p.concat(), ours_p, "{mode}");
         for (got, want) in p.concat().iter().zip(probs.concat()) {
