@@ -6,7 +6,7 @@
 #
 # What it does, with peer-bench's data, request row and load settings:
 #  1. builds `lathe` (cargo build --release --locked) and the static, serve-only `lathe-serve` (into
-#     target/serve-static, the folder the tests build it in);
+#     target/serve-static: the bench runs the server binary itself, outside a bundle);
 #  2. trains logistic regression in a temporary project on ../peer-bench/data/maint_100k.parquet (the file and
 #     the 22 raw columns peer-bench's sklearn model is fitted on: 20 numbers + machine_type, site; target failure)
 #     and exports it as the bundle `maint-logreg` (with --oci when IMAGE=1);
