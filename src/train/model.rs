@@ -13,8 +13,10 @@ use crate::train::features::{FittedColumn, FittedPipeline, RawTable, Unseen};
 
 /// Version of the model file; a newer one is refused. Version 2: decision
 /// trees, forests, gradient boosting and k-NN are lathe's own engines (version 1
-/// held smartcore's and perpetual's models, which no longer load).
-pub const MODEL_FORMAT_VERSION: u32 = 2;
+/// held smartcore's and perpetual's models, which no longer load). Version 3:
+/// logistic regression is lathe's own L-BFGS (`logistic`); version-2 models of
+/// linfa-logistic still load and predict.
+pub const MODEL_FORMAT_VERSION: u32 = 3;
 
 /// Algorithms whose version-1 models came from crates lathe no longer uses.
 const REPLACED_IN_V2: &[&str] = &["decision_tree", "random_forest", "gradient_boosting", "knn"];

@@ -20,7 +20,7 @@ pub const CATALOGUE: &[AlgorithmInfo] = &[
         id: "logistic_regression",
         task: Task::Classification,
         name: "Logistic regression",
-        engine: "linfa-logistic",
+        engine: "lathe L-BFGS",
         description: "linear model of the log-odds, L2-penalised; binary or multinomial",
         params: &[
             C,

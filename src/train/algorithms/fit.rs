@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::train::hist::Target;
 use crate::train::knn::KnnTarget;
 use crate::train::learners;
+use crate::train::logistic;
 use crate::train::matrix::Matrix;
 
 /// The target a model is fitted to.
@@ -95,31 +96,12 @@ pub fn fit(
     let xv = x.view()?;
     match (info.id, y) {
         ("logistic_regression", TargetRef::Classes(y, k)) => {
-            let alpha = 1.0 / get_f(params, "c");
-            let iters = get_i(params, "max_iterations") as u64;
-            // linfa minimises the summed loss, scikit-learn the mean one: the
-            // same per-row tolerance is n times larger on linfa's gradient, and
-            // without it L-BFGS runs to max_iterations on large tables.
-            let tol = get_f(params, "tolerance") * x.rows.max(1) as f64;
-            let yv = ArrayView1::from(y);
-            let ds = DatasetBase::new(xv, yv);
-            if k == 2 {
-                let m = linfa_logistic::LogisticRegression::default()
-                    .alpha(alpha)
-                    .max_iterations(iters)
-                    .gradient_tolerance(tol)
-                    .fit(&ds)
-                    .map_err(|e| fail(info.engine, e))?;
-                Ok(Model::LogisticBinary(m))
-            } else {
-                let m = linfa_logistic::MultiLogisticRegression::default()
-                    .alpha(alpha)
-                    .max_iterations(iters)
-                    .gradient_tolerance(tol)
-                    .fit(&ds)
-                    .map_err(|e| fail(info.engine, e))?;
-                Ok(Model::LogisticMulti(m))
-            }
+            let settings = logistic::Settings {
+                c: get_f(params, "c"),
+                max_iter: get_i(params, "max_iterations"),
+                tol: get_f(params, "tolerance"),
+            };
+            Ok(Model::Logistic(logistic::Logistic::fit(x, y, k, settings)))
         }
         ("decision_tree", TargetRef::Classes(y, k)) => Ok(Model::DecisionTree(learners::tree(
             params,

@@ -16,6 +16,9 @@ use crate::train::matrix::Matrix;
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Model {
+    /// lathe's L-BFGS logistic regression (model format 3 on).
+    Logistic(crate::train::logistic::Logistic),
+    /// linfa-logistic's, as models of format 2 hold them: read and predicted, no longer fitted.
     LogisticBinary(linfa_logistic::FittedLogisticRegression<f64, usize>),
     LogisticMulti(linfa_logistic::MultiFittedLogisticRegression<f64, usize>),
     /// One histogram tree; outputs are class probabilities.
@@ -60,6 +63,7 @@ impl Model {
         };
         let binary = |p1: Vec<f64>| -> Vec<f64> { p1.iter().flat_map(|&p| [1.0 - p, p]).collect() };
         Ok(match self {
+            Model::Logistic(m) => from_proba(fit_width(m.predict_proba(x), m.n_classes, n_classes)),
             Model::LogisticBinary(m) => {
                 let p = m.predict_probabilities(&xv);
                 // linfa's probability is of its "positive" class, which it picks by frequency.
