@@ -253,7 +253,8 @@ fn logistic_regression_reaches_scikit_learns_optimum() {
             ];
             let (info, p) = params("logistic_regression", Task::Classification, &set);
             let model = algorithms::fit(info, &p, &train.x, train.target(), 42).unwrap();
-            let Predictions::Classes { proba, .. } = model.predict(&test.x, test.n_classes).unwrap()
+            let Predictions::Classes { proba, .. } =
+                model.predict(&test.x, test.n_classes).unwrap()
             else {
                 panic!("classes")
             };
@@ -269,14 +270,73 @@ fn logistic_regression_reaches_scikit_learns_optimum() {
                 .zip(&proba)
                 .map(|(a, b)| (a - b).abs())
                 .fold(0.0, f64::max);
-            assert!(worst < 1e-5, "{name} C={c}: probabilities differ by {worst:e}");
+            assert!(
+                worst < 1e-5,
+                "{name} C={c}: probabilities differ by {worst:e}"
+            );
         }
         let (info, p) = params("logistic_regression", Task::Classification, &[]);
         let model = algorithms::fit(info, &p, &train.x, train.target(), 42).unwrap();
         let ours = score(&model, &test);
         let sk = d["default"]["accuracy"].as_f64().unwrap();
         eprintln!("{name:<14} logistic_regression lathe {ours:.4}  scikit-learn {sk:.4}");
-        assert!((ours - sk).abs() <= 0.001, "{name}: lathe {ours:.4}, scikit-learn {sk:.4}");
+        assert!(
+            (ours - sk).abs() <= 0.001,
+            "{name}: lathe {ours:.4}, scikit-learn {sk:.4}"
+        );
+    }
+}
+
+/// A model file of format 2 holding linfa-logistic's binary or multinomial model (what lathe
+/// wrote before its own L-BFGS) still loads and predicts linfa's probabilities.
+#[test]
+fn format_2_linfa_logistic_models_still_load_and_predict() {
+    use linfa::prelude::*;
+    let text = std::fs::read_to_string(fixture("golden/logistic_golden.json")).unwrap();
+    let golden: Value = serde_json::from_str(&text).unwrap();
+    for name in ["breast_cancer", "multiclass"] {
+        let data = load(&golden["datasets"][name]);
+        let train = data.rows(|r| r % 4 != 0);
+        let test = data.rows(|r| r % 4 == 0);
+        let ds = linfa::DatasetBase::new(
+            train.x.view().unwrap(),
+            ndarray::ArrayView1::from(&train.classes[..]),
+        );
+        let (model, want) = if data.n_classes == 2 {
+            let m = linfa_logistic::LogisticRegression::default()
+                .fit(&ds)
+                .unwrap();
+            let p1: Vec<f64> = m.predict_probabilities(&test.x.view().unwrap()).to_vec();
+            let pos_is_one = m.labels().pos.class == 1;
+            let want = p1
+                .iter()
+                .map(|&p| if pos_is_one { p } else { 1.0 - p })
+                .flat_map(|p| [1.0 - p, p])
+                .collect::<Vec<f64>>();
+            (serde_json::json!({ "logistic_binary": m }), want)
+        } else {
+            let m = linfa_logistic::MultiLogisticRegression::default()
+                .fit(&ds)
+                .unwrap();
+            let p = m.predict_probabilities(&test.x.view().unwrap());
+            assert_eq!(m.classes(), &[0, 1, 2]);
+            (
+                serde_json::json!({ "logistic_multi": m }),
+                p.iter().copied().collect(),
+            )
+        };
+        let file = serde_json::json!({
+            "format_version": 2, "algorithm": "logistic_regression", "task": "classification",
+            "target": "y", "pipeline": { "columns": [] }, "model": model, "threshold": null,
+        });
+        let fitted =
+            lathe::train::model::FittedModel::from_json(file.to_string().as_bytes()).unwrap();
+        let Predictions::Classes { proba, .. } =
+            fitted.model.predict(&test.x, data.n_classes).unwrap()
+        else {
+            panic!("classes")
+        };
+        assert_eq!(proba.unwrap(), want, "{name}");
     }
 }
 
