@@ -25,6 +25,7 @@ pub mod features;
 pub mod hist;
 pub mod knn;
 mod learners;
+pub mod logistic;
 pub mod matrix;
 pub mod metrics;
 pub mod model;

@@ -285,7 +285,9 @@ fn direction(history: &[(Vec<f64>, Vec<f64>, f64)], g: &[f64], d: &mut [f64]) {
     let mut alpha = vec![0.0; history.len()];
     for (i, (s, y, rho)) in history.iter().enumerate().rev() {
         alpha[i] = rho * dot(s, d);
-        d.iter_mut().zip(y).for_each(|(di, yi)| *di -= alpha[i] * yi);
+        d.iter_mut()
+            .zip(y)
+            .for_each(|(di, yi)| *di -= alpha[i] * yi);
     }
     if let Some((s, y, _)) = history.last() {
         let gamma = dot(s, y) / dot(y, y);
@@ -293,7 +295,9 @@ fn direction(history: &[(Vec<f64>, Vec<f64>, f64)], g: &[f64], d: &mut [f64]) {
     }
     for (i, (s, y, rho)) in history.iter().enumerate() {
         let beta = rho * dot(y, d);
-        d.iter_mut().zip(s).for_each(|(di, si)| *di += (alpha[i] - beta) * si);
+        d.iter_mut()
+            .zip(s)
+            .for_each(|(di, si)| *di += (alpha[i] - beta) * si);
     }
 }
 
@@ -311,7 +315,13 @@ mod tests {
 
     #[test]
     fn gradient_matches_finite_differences() {
-        let x = matrix(&[[0.5, -1.0], [1.5, 0.2], [-0.3, 0.8], [2.0, -0.4], [0.1, 0.1]]);
+        let x = matrix(&[
+            [0.5, -1.0],
+            [1.5, 0.2],
+            [-0.3, 0.8],
+            [2.0, -0.4],
+            [0.1, 0.1],
+        ]);
         for (y, k) in [(vec![0, 1, 0, 1, 1], 1), (vec![0, 1, 2, 1, 0], 3)] {
             let p = Problem {
                 x: &x,
@@ -336,7 +346,14 @@ mod tests {
     /// Probabilities are a distribution, and a fit from zero is the same every time.
     #[test]
     fn fits_are_deterministic_distributions() {
-        let x = matrix(&[[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0], [0.5, 2.0], [-1.0, 0.5]]);
+        let x = matrix(&[
+            [0.0, 1.0],
+            [1.0, 0.0],
+            [2.0, 1.0],
+            [3.0, 0.0],
+            [0.5, 2.0],
+            [-1.0, 0.5],
+        ]);
         let s = Settings {
             c: 1.0,
             max_iter: 100,
