@@ -339,27 +339,34 @@ impl Grower<'_> {
         let m = self.stats.m;
         let w = m + 2;
         let rows = &self.rows[range.clone()];
+        // The node's statistics gathered once into row order (as scikit-learn's
+        // "ordered gradients"), so each feature's pass reads them sequentially
+        // and only its bin codes by row; the sums are added in the same order.
+        let (s, h) = (self.stats.s, self.stats.h);
+        let os: Vec<f64> = rows
+            .iter()
+            .flat_map(|&r| &s[r as usize * m..(r as usize + 1) * m])
+            .copied()
+            .collect();
+        let oh: Vec<f64> = rows.iter().map(|&r| h[r as usize]).collect();
         let mut data = vec![0.0; features.len() * 256 * w];
         let fill = |(slot, out): (usize, &mut [f64])| {
             let codes = self.binned.column(features[slot]);
-            let (s, h) = (self.stats.s, self.stats.h);
             if m == 1 {
-                for &r in rows {
-                    let r = r as usize;
-                    let b = codes[r] as usize * 3;
-                    out[b] += s[r];
-                    out[b + 1] += h[r];
+                for ((&r, &si), &hi) in rows.iter().zip(&os).zip(&oh) {
+                    let b = codes[r as usize] as usize * 3;
+                    out[b] += si;
+                    out[b + 1] += hi;
                     out[b + 2] += 1.0;
                 }
             } else {
-                for &r in rows {
-                    let r = r as usize;
-                    let b = codes[r] as usize * w;
+                for ((&r, si), &hi) in rows.iter().zip(os.chunks_exact(m)).zip(&oh) {
+                    let b = codes[r as usize] as usize * w;
                     let cell = &mut out[b..b + w];
-                    for (c, v) in cell[..m].iter_mut().zip(&s[r * m..(r + 1) * m]) {
+                    for (c, v) in cell[..m].iter_mut().zip(si) {
                         *c += v;
                     }
-                    cell[m] += h[r];
+                    cell[m] += hi;
                     cell[m + 1] += 1.0;
                 }
             }
