@@ -1,6 +1,6 @@
 //! The Train step's benchmark, side by side with scikit-learn in the same run.
 //!
-//! `cargo bench --bench train -- [PATH] [--scaling | --scaling-only] [--quick]` (default
+//! `cargo bench --bench train -- [PATH] [--scaling | --scaling-only] [--quick] [--only=ID,ID]` (default
 //! `../peer-bench/data/maint_100k.parquet`, written by `../shared/peer-bench`'s
 //! gen_data.py). scikit-learn runs from `$PEER_PYTHON` (default
 //! `../peer-bench/venv/bin/python3`) on the very same rows, via
@@ -191,8 +191,16 @@ fn main() {
         .num_threads(2)
         .build()
         .unwrap();
+    // --only=knn,gradient_boosting: just those learners' fit + predict.
+    let only: Option<Vec<&str>> = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--only="))
+        .map(|v| v.split(',').collect());
     for cfg in &prep.configs {
         let id = cfg.algorithm.id;
+        if only.as_ref().is_some_and(|o| !o.contains(&id)) {
+            continue;
+        }
         let t = Instant::now();
         let r = pool.install(|| search::fit_and_score(&prep, cfg, train, test).unwrap());
         let secs = t.elapsed().as_secs_f64();
