@@ -15,6 +15,8 @@
 //! files and the image come with the full lathe.
 
 #[cfg(feature = "core")]
+pub mod drift;
+#[cfg(feature = "core")]
 pub mod elf;
 #[cfg(feature = "core")]
 pub mod export;

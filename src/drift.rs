@@ -16,7 +16,6 @@
 
 pub mod batches;
 pub mod compute;
-pub mod model;
 pub mod profile;
 pub mod report;
 pub mod source;

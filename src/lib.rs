@@ -27,10 +27,10 @@
 //! Checked with a grep of the `crate::` paths in `src/` (tests left out), each
 //! module uses only modules after it in this order: tui, cli, pipeline,
 //! experiments, serve, bundle, drift, label, train, sample, project, data,
-//! config, jobs, error, util — but for drift → bundle: bundle ⇄ drift is the
-//! one cycle left (model drift reads a bundle; a bundle's export writes
-//! drift's reference profile). The run record and store are train's, written
-//! by its search and read by experiments; error calls into nothing.
+//! config, jobs, error, util. Drift against a bundle (its model's predictions
+//! and metrics on fresh data) is the bundle's ([`bundle::drift`]), so bundle
+//! uses drift and never the reverse. The run record and store are train's,
+//! written by its search and read by experiments; error calls into nothing.
 //!
 //! Every workflow step has the same name in three places:
 //!

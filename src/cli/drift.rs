@@ -133,7 +133,7 @@ pub fn run(cli: &Cli, args: &DriftArgs) -> Result<i32> {
             &c_in.options,
         );
     }
-    let bundle = crate::drift::model::BundleReference::open(&r_in.path)?;
+    let bundle = crate::bundle::drift::BundleReference::open(&r_in.path)?;
     let reference = load_reference(&r_in.path, &r_in.options, args.save_profile.as_deref())?;
     if reference.height() == 0 {
         return Err(Error::input("the file has no rows to compare").at(&r_in.path));
@@ -173,7 +173,7 @@ pub fn run(cli: &Cli, args: &DriftArgs) -> Result<i32> {
     };
     let model_check = match (&bundle, &current) {
         (Some(b), Some(frame)) => Some(b.check(frame, &spec, &cancel)?),
-        (Some(_), None) => Some(crate::drift::model::ModelCheck {
+        (Some(_), None) => Some(crate::bundle::drift::ModelCheck {
             predictions: None,
             performance: None,
             notes: vec![format!(
@@ -353,7 +353,7 @@ fn over_time(
 }
 
 /// The prediction drift and the fresh metrics, as text.
-fn model_text(check: &crate::drift::model::ModelCheck) -> String {
+fn model_text(check: &crate::bundle::drift::ModelCheck) -> String {
     let mut out = String::new();
     if let Some(p) = &check.predictions {
         out.push_str("\npredictions (fresh rows scored by the bundle's model, against its hold-out predictions):\n");
@@ -409,7 +409,7 @@ fn load_reference(
     save: Option<&std::path::Path>,
 ) -> Result<polars::prelude::DataFrame> {
     use crate::drift::profile::ReferenceProfile;
-    let from_bundle = crate::drift::model::BundleReference::open(path)?.map(|b| b.profile);
+    let from_bundle = crate::bundle::drift::BundleReference::open(path)?.map(|b| b.profile);
     let profile = match from_bundle {
         Some(p) => Some(p),
         None if path.is_dir() => None,
