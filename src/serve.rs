@@ -256,7 +256,7 @@ pub fn run(opts: &ServeOptions, on_listen: impl FnOnce(SocketAddr)) -> Result<()
         .collect();
     let state = Arc::new(AppState {
         unseen: bundle.model.unseen_policy(),
-        metrics: Metrics::new(&bundle.manifest.name, &bundle.manifest.classes, &columns),
+        metrics: Metrics::new(&bundle.manifest.name, &bundle.manifest.classes, &columns)?,
         token,
         log,
         body_limit: opts.body_limit,
@@ -510,9 +510,7 @@ async fn score_request(
     if let Some(log) = &st.log {
         for line in log_lines(st, &rows, &answer, id.as_deref()) {
             if !log.log(line) {
-                st.metrics
-                    .log_dropped
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                st.metrics.log_dropped.inc();
             }
         }
     }

@@ -782,26 +782,23 @@ fn the_server_answers_every_endpoint_and_refuses_bad_requests_clearly() {
     assert_eq!(code, 200);
     assert!(
         m.contains(
-            "lathe_requests_total{model=\"maint-logreg\",endpoint=\"invocations\",code=\"200\"} 2"
+            "lathe_requests_total{code=\"200\",endpoint=\"invocations\",model=\"maint-logreg\"} 2"
         ),
         "{m}"
     );
     assert!(
-        m.contains("lathe_errors_total{model=\"maint-logreg\",kind=\"bad_request\"}"),
+        m.contains("lathe_errors_total{kind=\"bad_request\",model=\"maint-logreg\"}"),
         "{m}"
     );
     assert!(
-        m.contains("lathe_errors_total{model=\"maint-logreg\",kind=\"body_too_large\"} 1"),
+        m.contains("lathe_errors_total{kind=\"body_too_large\",model=\"maint-logreg\"} 1"),
         "{m}"
     );
-    assert!(m.contains("lathe_request_duration_seconds_bucket{model=\"maint-logreg\",endpoint=\"invocations\",le=\"+Inf\"}"), "{m}");
-    assert!(
-        m.contains("lathe_predictions_total{model=\"maint-logreg\",class="),
-        "{m}"
-    );
+    assert!(m.contains("lathe_request_duration_seconds_bucket{endpoint=\"invocations\",model=\"maint-logreg\",le=\"+Inf\"}"), "{m}");
+    assert!(m.contains("lathe_predictions_total{class="), "{m}");
     assert!(
         m.contains(
-            "lathe_input_outside_training_range_total{model=\"maint-logreg\",column=\"air_temp_k\"}"
+            "lathe_input_outside_training_range_total{column=\"air_temp_k\",model=\"maint-logreg\"}"
         ),
         "{m}"
     );
@@ -809,7 +806,10 @@ fn the_server_answers_every_endpoint_and_refuses_bad_requests_clearly() {
     let (code, _) = send(with("air_temp_k", json!(400.0)).as_bytes(), &[auth, ct]);
     assert_eq!(code, 200);
     let (_, m) = http(a, "GET", "/metrics", &[auth], b"");
-    assert!(m.contains("column=\"air_temp_k\"} 1"), "{m}");
+    assert!(
+        m.contains("column=\"air_temp_k\",model=\"maint-logreg\"} 1"),
+        "{m}"
+    );
     // SIGTERM: a clean exit, and the prediction log holds every scored row.
     assert!(server.stop().success());
     let logged: Vec<Value> = std::fs::read_dir(&logs)

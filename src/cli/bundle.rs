@@ -116,8 +116,8 @@ fn run_export(cli: &Cli, a: &ExportArgs) -> Result<i32> {
         ..ExportOptions::default()
     };
     let progress = output::progress();
-    let done = export(&project, &store, &run_id, &opts, progress.as_ref())?;
-    output::clear_progress();
+    let done = export(&project, &store, &run_id, &opts, &progress)?;
+    progress.finish();
     if a.json {
         output::emitln(
             &serde_json::to_string_pretty(&json!({

@@ -156,7 +156,7 @@ fn load(input: &Input) -> Result<Loaded> {
 fn run_profile(loaded: &Loaded) -> Result<Profile> {
     let progress = output::progress();
     let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        data::profile(&loaded.frame, &CancelToken::new(), progress.as_ref())
+        data::profile(&loaded.frame, &CancelToken::new(), &progress)
     }))
     .unwrap_or_else(|panic| {
         Err(Error::input(format!(
@@ -164,7 +164,7 @@ fn run_profile(loaded: &Loaded) -> Result<Profile> {
             crate::jobs::panic_message(panic.as_ref())
         )))
     });
-    output::clear_progress();
+    progress.finish();
     // Errors about a column name the column; say which file too.
     p.map_err(|e| {
         if e.path.is_none() {

@@ -1,40 +1,76 @@
-//! Terminal output for the CLI: a progress line on stderr (only when stderr
-//! is a terminal) and plain aligned text tables.
+//! Terminal output for the CLI: progress bars on stderr (indicatif, drawn only when stderr is
+//! a terminal, so scripts and CI see no progress noise) and plain aligned text tables.
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
 
 use crate::error::{Error, Result};
 
-use crate::jobs::{JobUpdate, Progress, Throttled};
+use crate::jobs::{JobUpdate, Progress};
 
-/// Draws `stage  42%` on one stderr line, redrawn in place.
-pub struct StderrProgress;
+/// A bar on stderr when stderr is a terminal, nothing otherwise. indicatif throttles the
+/// redraws (20 a second); the bar clears itself when finished or dropped, so an error path
+/// leaves no half-drawn line above the message.
+pub fn bar(style: ProgressStyle) -> Option<ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+            .with_style(style)
+            .with_finish(ProgressFinish::AndClear)
+    })
+}
 
-impl Progress for StderrProgress {
+/// A progress style from a template that is known to be valid.
+pub fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+/// The progress sink of a CLI job: `stage [####....]  42%`, or the stage alone while the
+/// job cannot tell how far it is.
+pub struct CliProgress {
+    bar: Option<ProgressBar>,
+    /// Which style the bar has: 0 none yet, 1 the stage alone, 2 with the fraction.
+    shown: AtomicU8,
+}
+
+const STEPS: u64 = 1000;
+
+impl CliProgress {
+    /// Clear the bar before printing results.
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for CliProgress {
     fn update(&self, u: JobUpdate) {
-        let mut err = std::io::stderr().lock();
-        let pct = u
-            .fraction
-            .map(|f| format!(" {:>3.0}%", f * 100.0))
-            .unwrap_or_default();
-        let _ = write!(err, "\r\x1b[2K{}{pct}", u.stage);
-        let _ = err.flush();
+        let Some(bar) = &self.bar else {
+            return;
+        };
+        bar.set_message(u.stage);
+        let want = if u.fraction.is_some() { 2 } else { 1 };
+        if self.shown.swap(want, Ordering::Relaxed) != want {
+            bar.set_style(if want == 2 {
+                style("{msg} [{bar:24}] {percent:>3}%").progress_chars("#.")
+            } else {
+                style("{msg}")
+            });
+            bar.set_length(STEPS);
+        }
+        if let Some(f) = u.fraction {
+            bar.set_position((f.clamp(0.0, 1.0) * STEPS as f64).round() as u64);
+        }
     }
 }
 
-/// A progress sink for CLI jobs: a throttled stderr line on a terminal, nothing otherwise.
-pub fn progress() -> Box<dyn Progress> {
-    if std::io::stderr().is_terminal() {
-        Box::new(Throttled::new(StderrProgress))
-    } else {
-        Box::new(crate::jobs::NoProgress)
-    }
-}
-
-/// Clear the progress line before printing results.
-pub fn clear_progress() {
-    if std::io::stderr().is_terminal() {
-        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+/// A progress sink for CLI jobs: a bar on a terminal, nothing otherwise.
+pub fn progress() -> CliProgress {
+    CliProgress {
+        bar: bar(style("{msg}")),
+        shown: AtomicU8::new(0),
     }
 }
 

@@ -1,10 +1,8 @@
 //! `lathe train`: the Train screen on the command line.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::Instant;
 
 use clap::Args;
 use serde_json::{Value, json};
@@ -126,7 +124,7 @@ pub fn run(cli: &Cli, args: &TrainArgs) -> Result<i32> {
     };
     let observer = CliObserver::new(prep.metric.clone(), !args.json);
     let outcome = search::run(&prep, &ctx, &observer, &cancel)?;
-    output::clear_progress();
+    observer.finish();
     if args.json {
         let doc = json!({
             "lathe_json": 1,
@@ -262,35 +260,42 @@ pub fn build_spec(args: &TrainArgs) -> Result<TrainSpec> {
     Ok(spec)
 }
 
-/// A progress line on stderr: jobs done, ETA, best score so far.
+/// A progress bar on stderr: jobs done, elapsed, ETA, failures and the best score so far.
 struct CliObserver {
     metric: String,
-    enabled: bool,
+    bar: Option<indicatif::ProgressBar>,
     state: Mutex<ObserverState>,
 }
 
+#[derive(Default)]
 struct ObserverState {
-    start: Instant,
-    last_draw: Option<Instant>,
-    total: usize,
-    done: usize,
     failed: usize,
     best: Option<f64>,
 }
 
 impl CliObserver {
     fn new(metric: String, progress: bool) -> Self {
+        let bar = progress
+            .then(|| {
+                output::bar(
+                    output::style(
+                        "training [{bar:24}] {pos}/{len} jobs{msg}  {elapsed_precise}  ETA {eta}",
+                    )
+                    .progress_chars("#."),
+                )
+            })
+            .flatten();
         Self {
             metric,
-            enabled: progress && std::io::stderr().is_terminal(),
-            state: Mutex::new(ObserverState {
-                start: Instant::now(),
-                last_draw: None,
-                total: 0,
-                done: 0,
-                failed: 0,
-                best: None,
-            }),
+            bar,
+            state: Mutex::new(ObserverState::default()),
+        }
+    }
+
+    /// Clear the bar before printing results.
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
         }
     }
 }
@@ -300,9 +305,13 @@ impl SearchObserver for CliObserver {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let greater = crate::train::metrics::greater_is_better(&self.metric);
         match event {
-            SearchEvent::Started { jobs, .. } => st.total = jobs,
+            SearchEvent::Started { jobs, .. } => {
+                if let Some(b) = &self.bar {
+                    b.set_length(jobs as u64);
+                    b.reset_eta();
+                }
+            }
             SearchEvent::JobFinished { score, .. } => {
-                st.done += 1;
                 match score {
                     Ok(v) if !v.is_nan() => {
                         st.best = Some(match st.best {
@@ -313,58 +322,24 @@ impl SearchObserver for CliObserver {
                     Ok(_) => {}
                     Err(_) => st.failed += 1,
                 }
+                if let Some(b) = &self.bar {
+                    b.set_message(format!(
+                        "{}{}",
+                        if st.failed > 0 {
+                            format!(" ({} failed)", st.failed)
+                        } else {
+                            String::new()
+                        },
+                        st.best
+                            .map(|v| format!("  best {} {v:.4}", self.metric))
+                            .unwrap_or_default(),
+                    ));
+                    b.inc(1);
+                }
             }
-            SearchEvent::Refitting { .. } | SearchEvent::Refitted { .. } => {}
-            _ => return,
+            _ => {}
         }
-        if !self.enabled {
-            return;
-        }
-        let now = Instant::now();
-        if st.done < st.total
-            && st
-                .last_draw
-                .is_some_and(|t| now.duration_since(t).as_millis() < 100)
-        {
-            return;
-        }
-        st.last_draw = Some(now);
-        let elapsed = st.start.elapsed().as_secs_f64();
-        let eta = if st.done > 0 && st.done < st.total {
-            format!(
-                "  ETA {}",
-                clock(elapsed / st.done as f64 * (st.total - st.done) as f64)
-            )
-        } else {
-            String::new()
-        };
-        let width = 24;
-        let filled = (st.done * width).checked_div(st.total).unwrap_or(0);
-        let line = format!(
-            "training [{}{}] {}/{} jobs{}{}  {}{eta}",
-            "#".repeat(filled),
-            ".".repeat(width - filled),
-            st.done,
-            st.total,
-            if st.failed > 0 {
-                format!(" ({} failed)", st.failed)
-            } else {
-                String::new()
-            },
-            st.best
-                .map(|b| format!("  best {} {b:.4}", self.metric))
-                .unwrap_or_default(),
-            clock(elapsed),
-        );
-        let mut err = std::io::stderr().lock();
-        let _ = std::io::Write::write_all(&mut err, format!("\r\x1b[2K{line}").as_bytes());
-        let _ = std::io::Write::flush(&mut err);
     }
-}
-
-fn clock(secs: f64) -> String {
-    let s = secs.max(0.0).round() as u64;
-    format!("{}:{:02}", s / 60, s % 60)
 }
 
 /// A run in the JSON documents of `lathe train` (and later `lathe runs`).

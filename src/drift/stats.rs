@@ -62,7 +62,6 @@ pub use choice::{
 };
 pub use distances::{hellinger, hellinger_counts, hellinger_numeric, jensenshannon, kl_div, psi};
 pub use gamma::chi2_sf;
-pub(crate) use gamma::ln_gamma;
 pub use kolmogorov::kstwo_sf;
 pub use ks::{KsMethod, KsResult, ks_2samp, ks_2samp_sorted, ks_2samp_sorted_detailed};
 pub use multiple_testing::{benjamini_hochberg, bonferroni};

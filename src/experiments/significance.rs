@@ -12,9 +12,10 @@
 //!
 //! with `J` the number of folds and `s²` the sample variance (ddof 1). For
 //! k-fold cross-validation `n_test/n_train = 1/(k−1)`. The p-value is
-//! two-sided, from Student's t distribution.
+//! two-sided, from Student's t distribution, whose incomplete beta comes from
+//! statrs.
 
-use crate::drift::stats::ln_gamma;
+use statrs::function::beta::beta_reg;
 
 /// The result of a corrected resampled t-test of `a` against `b`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -68,7 +69,9 @@ pub fn corrected_resampled_t(a: &[f64], b: &[f64], test_train_ratio: f64) -> Opt
     })
 }
 
-/// `P(T > t)` for Student's t with `df` degrees of freedom.
+/// `P(T > t)` for Student's t with `df` degrees of freedom, through the regularised incomplete
+/// beta `I_x(df/2, 1/2)` with `x = df / (df + t²)` (statrs' `beta_reg`, within 1e-12 relative
+/// of scipy's `t.sf` down to 1e-30 in the golden tests).
 pub fn student_t_sf(t: f64, df: f64) -> f64 {
     if t.is_nan() || df.is_nan() || df <= 0.0 {
         return f64::NAN;
@@ -76,72 +79,10 @@ pub fn student_t_sf(t: f64, df: f64) -> f64 {
     if t.is_infinite() {
         return if t > 0.0 { 0.0 } else { 1.0 };
     }
-    let x = df / (df + t * t);
-    let tail = 0.5 * beta_inc(df / 2.0, 0.5, x);
+    // x lies in [0, 1] and df/2 > 0, the domain where beta_reg does not panic.
+    let x = (df / (df + t * t)).clamp(0.0, 1.0);
+    let tail = 0.5 * beta_reg(df / 2.0, 0.5, x);
     if t >= 0.0 { tail } else { 1.0 - tail }
-}
-
-/// The regularised incomplete beta function `I_x(a, b)`.
-pub fn beta_inc(a: f64, b: f64, x: f64) -> f64 {
-    if x <= 0.0 {
-        return 0.0;
-    }
-    if x >= 1.0 {
-        return 1.0;
-    }
-    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (-x).ln_1p();
-    // The continued fraction converges fast for x < (a+1)/(a+b+2); use the
-    // symmetry I_x(a, b) = 1 − I_{1−x}(b, a) on the other side.
-    if x < (a + 1.0) / (a + b + 2.0) {
-        ln_front.exp() * beta_fraction(a, b, x) / a
-    } else {
-        1.0 - ln_front.exp() * beta_fraction(b, a, 1.0 - x) / b
-    }
-}
-
-/// The continued fraction of `I_x(a, b)`, by the modified Lentz method.
-fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
-    const TINY: f64 = 1e-300;
-    let mut c = 1.0;
-    let mut d = 1.0 - (a + b) * x / (a + 1.0);
-    if d.abs() < TINY {
-        d = TINY;
-    }
-    d = 1.0 / d;
-    let mut h = d;
-    for m in 1..=500 {
-        let m = f64::from(m);
-        let m2 = 2.0 * m;
-        // Even step.
-        let num = m * (b - m) * x / ((a + m2 - 1.0) * (a + m2));
-        d = 1.0 + num * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + num / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        h *= d * c;
-        // Odd step.
-        let num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0));
-        d = 1.0 + num * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + num / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let step = d * c;
-        h *= step;
-        if (step - 1.0).abs() < 1e-16 {
-            break;
-        }
-    }
-    h
 }
 
 /// Weka's marker of a run against the base run on one metric.

@@ -1,10 +1,14 @@
-//! `/metrics` in the Prometheus text format (0.0.4): requests by endpoint and
-//! status, a latency histogram per endpoint, errors by kind, predictions by
-//! class, inputs outside the training range and unseen categories by column.
-//! Counters are atomics: the hot path takes no lock.
+//! `/metrics` in the Prometheus text format (0.0.4), through the `prometheus` crate: requests
+//! by endpoint and status, a latency histogram per endpoint, errors by kind, predictions by
+//! class, inputs outside the training range and unseen categories by column. Every series is
+//! created up front and its handle kept, so the hot path touches atomics only (no label
+//! lookup, no lock); series that nothing has counted yet show 0.
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use prometheus::{
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+};
+
+use crate::error::{Error, Result};
 
 /// Endpoints with their own series.
 pub const ENDPOINTS: [&str; 3] = ["infer", "invocations", "other"];
@@ -26,189 +30,170 @@ pub const ERRORS: [&str; 8] = [
     "internal",
 ];
 
-fn counters(n: usize) -> Vec<AtomicU64> {
-    (0..n).map(|_| AtomicU64::new(0)).collect()
+pub struct Metrics {
+    registry: Registry,
+    /// By endpoint, then status code (the last of each row is "other").
+    requests: Vec<IntCounter>,
+    latency: Vec<Histogram>,
+    errors: Vec<IntCounter>,
+    predicted: Vec<IntCounter>,
+    rows: IntCounter,
+    outside: Vec<IntCounter>,
+    unseen: Vec<IntCounter>,
+    pub log_dropped: IntCounter,
 }
 
-pub struct Metrics {
-    model: String,
-    classes: Vec<String>,
-    columns: Vec<String>,
-    requests: Vec<AtomicU64>,
-    buckets: Vec<AtomicU64>,
-    latency_sum_us: Vec<AtomicU64>,
-    latency_count: Vec<AtomicU64>,
-    errors: Vec<AtomicU64>,
-    predicted: Vec<AtomicU64>,
-    rows: AtomicU64,
-    outside: Vec<AtomicU64>,
-    unseen: Vec<AtomicU64>,
-    pub log_dropped: AtomicU64,
+fn internal(e: prometheus::Error) -> Error {
+    Error::internal(format!("cannot set up the metrics: {e}"))
 }
 
 impl Metrics {
-    pub fn new(model: &str, classes: &[String], columns: &[String]) -> Self {
-        let e = ENDPOINTS.len();
-        Self {
-            model: model.to_owned(),
-            classes: classes.to_vec(),
-            columns: columns.to_vec(),
-            requests: counters(e * (CODES.len() + 1)),
-            buckets: counters(e * (BUCKETS.len() + 1)),
-            latency_sum_us: counters(e),
-            latency_count: counters(e),
-            errors: counters(ERRORS.len()),
-            predicted: counters(classes.len()),
-            rows: AtomicU64::new(0),
-            outside: counters(columns.len()),
-            unseen: counters(columns.len()),
-            log_dropped: AtomicU64::new(0),
-        }
+    pub fn new(model: &str, classes: &[String], columns: &[String]) -> Result<Self> {
+        let registry = Registry::new();
+        let opts = |name: &str, help: &str| Opts::new(name, help).const_label("model", model);
+        // A family of counters, registered, with one handle per label value set.
+        let family = |name: &str,
+                      help: &str,
+                      label: &[&str],
+                      values: &mut dyn Iterator<Item = Vec<String>>|
+         -> Result<Vec<IntCounter>> {
+            let vec = IntCounterVec::new(opts(name, help), label).map_err(internal)?;
+            registry.register(Box::new(vec.clone())).map_err(internal)?;
+            values
+                .map(|v| {
+                    let v: Vec<&str> = v.iter().map(String::as_str).collect();
+                    vec.get_metric_with_label_values(&v).map_err(internal)
+                })
+                .collect()
+        };
+        let codes: Vec<String> = CODES
+            .iter()
+            .map(u16::to_string)
+            .chain(["other".to_owned()])
+            .collect();
+        let requests = family(
+            "lathe_requests_total",
+            "HTTP requests by endpoint and status code.",
+            &["endpoint", "code"],
+            &mut ENDPOINTS
+                .iter()
+                .flat_map(|e| codes.iter().map(move |c| vec![(*e).to_owned(), c.clone()])),
+        )?;
+        let latency_vec = HistogramVec::new(
+            HistogramOpts::new(
+                "lathe_request_duration_seconds",
+                "Time from request to response.",
+            )
+            .const_label("model", model)
+            .buckets(BUCKETS.to_vec()),
+            &["endpoint"],
+        )
+        .map_err(internal)?;
+        registry
+            .register(Box::new(latency_vec.clone()))
+            .map_err(internal)?;
+        let latency = ENDPOINTS
+            .iter()
+            .map(|e| {
+                latency_vec
+                    .get_metric_with_label_values(&[e])
+                    .map_err(internal)
+            })
+            .collect::<Result<_>>()?;
+        let errors = family(
+            "lathe_errors_total",
+            "Refused or failed requests by kind.",
+            &["kind"],
+            &mut ERRORS.iter().map(|k| vec![(*k).to_owned()]),
+        )?;
+        let single = |name: &str, help: &str| -> Result<IntCounter> {
+            let c = IntCounter::with_opts(opts(name, help)).map_err(internal)?;
+            registry.register(Box::new(c.clone())).map_err(internal)?;
+            Ok(c)
+        };
+        let rows = single("lathe_rows_scored_total", "Rows the model scored.")?;
+        let predicted = if classes.is_empty() {
+            Vec::new()
+        } else {
+            family(
+                "lathe_predictions_total",
+                "Predicted rows by class.",
+                &["class"],
+                &mut classes.iter().map(|c| vec![c.clone()]),
+            )?
+        };
+        let outside = family(
+            "lathe_input_outside_training_range_total",
+            "Input values outside the range seen in training, by column.",
+            &["column"],
+            &mut columns.iter().map(|c| vec![c.clone()]),
+        )?;
+        let unseen = family(
+            "lathe_input_unseen_category_total",
+            "Categories training never saw, by column.",
+            &["column"],
+            &mut columns.iter().map(|c| vec![c.clone()]),
+        )?;
+        let log_dropped = single(
+            "lathe_prediction_log_dropped_total",
+            "Prediction log lines dropped because the writer fell behind.",
+        )?;
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            errors,
+            predicted,
+            rows,
+            outside,
+            unseen,
+            log_dropped,
+        })
     }
 
     /// One request done: its endpoint, status and duration.
     pub fn request(&self, endpoint: usize, code: u16, seconds: f64) {
         let c = CODES.iter().position(|&x| x == code).unwrap_or(CODES.len());
-        self.requests[endpoint * (CODES.len() + 1) + c].fetch_add(1, Ordering::Relaxed);
-        let b = BUCKETS
-            .iter()
-            .position(|&le| seconds <= le)
-            .unwrap_or(BUCKETS.len());
-        self.buckets[endpoint * (BUCKETS.len() + 1) + b].fetch_add(1, Ordering::Relaxed);
-        self.latency_sum_us[endpoint].fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
-        self.latency_count[endpoint].fetch_add(1, Ordering::Relaxed);
+        if let Some(n) = self.requests.get(endpoint * (CODES.len() + 1) + c) {
+            n.inc();
+        }
+        if let Some(h) = self.latency.get(endpoint) {
+            h.observe(seconds);
+        }
     }
 
     pub fn error(&self, kind: &str) {
         if let Some(i) = ERRORS.iter().position(|k| *k == kind) {
-            self.errors[i].fetch_add(1, Ordering::Relaxed);
+            self.errors[i].inc();
         }
     }
 
     /// Rows scored: predicted classes, and the schema's counts.
     pub fn scored(&self, class_index: &[usize], rows: usize, outside: &[u64], unseen: &[u64]) {
-        self.rows.fetch_add(rows as u64, Ordering::Relaxed);
+        self.rows.inc_by(rows as u64);
         for &c in class_index {
             if let Some(a) = self.predicted.get(c) {
-                a.fetch_add(1, Ordering::Relaxed);
+                a.inc();
             }
         }
         for (a, &n) in self.outside.iter().zip(outside) {
             if n > 0 {
-                a.fetch_add(n, Ordering::Relaxed);
+                a.inc_by(n);
             }
         }
         for (a, &n) in self.unseen.iter().zip(unseen) {
             if n > 0 {
-                a.fetch_add(n, Ordering::Relaxed);
+                a.inc_by(n);
             }
         }
     }
 
     /// The exposition text.
     pub fn render(&self) -> String {
-        let mut o = String::with_capacity(4096);
-        let m = escape(&self.model);
-        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        o.push_str("# HELP lathe_requests_total HTTP requests by endpoint and status code.\n# TYPE lathe_requests_total counter\n");
-        for (e, ep) in ENDPOINTS.iter().enumerate() {
-            for c in 0..=CODES.len() {
-                let n = get(&self.requests[e * (CODES.len() + 1) + c]);
-                if n > 0 {
-                    let code = CODES
-                        .get(c)
-                        .map_or_else(|| "other".to_owned(), u16::to_string);
-                    let _ = writeln!(
-                        o,
-                        "lathe_requests_total{{model=\"{m}\",endpoint=\"{ep}\",code=\"{code}\"}} {n}"
-                    );
-                }
-            }
-        }
-        o.push_str("# HELP lathe_request_duration_seconds Time from request to response.\n# TYPE lathe_request_duration_seconds histogram\n");
-        for (e, ep) in ENDPOINTS.iter().enumerate() {
-            let mut cum = 0;
-            for (b, le) in BUCKETS.iter().enumerate() {
-                cum += get(&self.buckets[e * (BUCKETS.len() + 1) + b]);
-                let _ = writeln!(
-                    o,
-                    "lathe_request_duration_seconds_bucket{{model=\"{m}\",endpoint=\"{ep}\",le=\"{le}\"}} {cum}"
-                );
-            }
-            cum += get(&self.buckets[e * (BUCKETS.len() + 1) + BUCKETS.len()]);
-            let _ = writeln!(
-                o,
-                "lathe_request_duration_seconds_bucket{{model=\"{m}\",endpoint=\"{ep}\",le=\"+Inf\"}} {cum}"
-            );
-            let _ = writeln!(
-                o,
-                "lathe_request_duration_seconds_sum{{model=\"{m}\",endpoint=\"{ep}\"}} {}",
-                get(&self.latency_sum_us[e]) as f64 / 1e6
-            );
-            let _ = writeln!(
-                o,
-                "lathe_request_duration_seconds_count{{model=\"{m}\",endpoint=\"{ep}\"}} {}",
-                get(&self.latency_count[e])
-            );
-        }
-        o.push_str("# HELP lathe_errors_total Refused or failed requests by kind.\n# TYPE lathe_errors_total counter\n");
-        for (i, k) in ERRORS.iter().enumerate() {
-            let _ = writeln!(
-                o,
-                "lathe_errors_total{{model=\"{m}\",kind=\"{k}\"}} {}",
-                get(&self.errors[i])
-            );
-        }
-        o.push_str("# HELP lathe_rows_scored_total Rows the model scored.\n# TYPE lathe_rows_scored_total counter\n");
-        let _ = writeln!(
-            o,
-            "lathe_rows_scored_total{{model=\"{m}\"}} {}",
-            get(&self.rows)
-        );
-        if !self.classes.is_empty() {
-            o.push_str("# HELP lathe_predictions_total Predicted rows by class.\n# TYPE lathe_predictions_total counter\n");
-            for (i, c) in self.classes.iter().enumerate() {
-                let _ = writeln!(
-                    o,
-                    "lathe_predictions_total{{model=\"{m}\",class=\"{}\"}} {}",
-                    escape(c),
-                    get(&self.predicted[i])
-                );
-            }
-        }
-        o.push_str("# HELP lathe_input_outside_training_range_total Input values outside the range seen in training, by column.\n# TYPE lathe_input_outside_training_range_total counter\n");
-        for (i, c) in self.columns.iter().enumerate() {
-            let _ = writeln!(
-                o,
-                "lathe_input_outside_training_range_total{{model=\"{m}\",column=\"{}\"}} {}",
-                escape(c),
-                get(&self.outside[i])
-            );
-        }
-        o.push_str("# HELP lathe_input_unseen_category_total Categories training never saw, by column.\n# TYPE lathe_input_unseen_category_total counter\n");
-        for (i, c) in self.columns.iter().enumerate() {
-            let _ = writeln!(
-                o,
-                "lathe_input_unseen_category_total{{model=\"{m}\",column=\"{}\"}} {}",
-                escape(c),
-                get(&self.unseen[i])
-            );
-        }
-        o.push_str("# HELP lathe_prediction_log_dropped_total Prediction log lines dropped because the writer fell behind.\n# TYPE lathe_prediction_log_dropped_total counter\n");
-        let _ = writeln!(
-            o,
-            "lathe_prediction_log_dropped_total{{model=\"{m}\"}} {}",
-            get(&self.log_dropped)
-        );
-        o
+        TextEncoder::new()
+            .encode_to_string(&self.registry.gather())
+            .unwrap_or_else(|e| format!("# the metrics could not be written: {e}\n"))
     }
-}
-
-/// A label value with `\`, `"` and newlines escaped.
-fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -217,23 +202,38 @@ mod tests {
 
     #[test]
     fn histogram_buckets_are_cumulative() {
-        let m = Metrics::new("m", &["a".into(), "b".into()], &["x".into()]);
+        let Ok(m) = Metrics::new("m", &["a".into(), "b\"".into()], &["x".into()]) else {
+            panic!("metrics");
+        };
         m.request(0, 200, 0.0007);
         m.request(0, 200, 0.003);
         m.request(0, 400, 9.0);
         m.scored(&[1, 1, 0], 3, &[2], &[0]);
         let t = m.render();
         assert!(
-            t.contains("lathe_requests_total{model=\"m\",endpoint=\"infer\",code=\"200\"} 2"),
+            t.contains("lathe_requests_total{code=\"200\",endpoint=\"infer\",model=\"m\"} 2"),
             "{t}"
         );
-        assert!(t.contains("endpoint=\"infer\",le=\"0.001\"} 1\n"), "{t}");
-        assert!(t.contains("endpoint=\"infer\",le=\"0.005\"} 2\n"), "{t}");
-        assert!(t.contains("endpoint=\"infer\",le=\"+Inf\"} 3\n"), "{t}");
         assert!(
-            t.contains("lathe_predictions_total{model=\"m\",class=\"b\"} 2"),
+            t.contains("endpoint=\"infer\",model=\"m\",le=\"0.001\"} 1\n"),
             "{t}"
         );
-        assert!(t.contains("column=\"x\"} 2"), "{t}");
+        assert!(
+            t.contains("endpoint=\"infer\",model=\"m\",le=\"0.005\"} 2\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("endpoint=\"infer\",model=\"m\",le=\"+Inf\"} 3\n"),
+            "{t}"
+        );
+        assert!(
+            t.contains("lathe_predictions_total{class=\"b\\\"\",model=\"m\"} 2"),
+            "{t}"
+        );
+        assert!(t.contains("column=\"x\",model=\"m\"} 2"), "{t}");
+        assert!(
+            t.contains("# TYPE lathe_request_duration_seconds histogram\n"),
+            "{t}"
+        );
     }
 }

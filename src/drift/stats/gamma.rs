@@ -1,5 +1,11 @@
 //! The gamma family: `ln Γ`, the regularized upper incomplete gamma `Q(a, x)` (cephes `igamc`'s
 //! branch structure) and the chi-square survival function on top of it, `scipy.stats.chi2.sf`.
+//!
+//! Kept rather than statrs' `gamma_ur` (statrs is a dependency, for the Student t): measured
+//! against the scipy golden values, statrs is 5.6e-12 relative off at df = 5000 (x = 6500) and
+//! 2e-12 at x = df = 5000, outside the 1e-12 the drift tests hold, because it forms
+//! `a ln x - x - ln Γ(a)` directly and loses digits to cancellation for large `a`; `igam_fac`
+//! here switches to `log1pmx` near `x ≈ a`, as cephes does, and stays within 1e-12.
 
 use super::primitives::LOG_2PI;
 
@@ -17,7 +23,7 @@ fn stirling_correction(a: f64) -> f64 {
 }
 
 /// `ln Γ(a)` for `a > 0`.
-pub(crate) fn ln_gamma(a: f64) -> f64 {
+fn ln_gamma(a: f64) -> f64 {
     if a.is_nan() || a <= 0.0 {
         return f64::NAN;
     }

@@ -1,5 +1,9 @@
 //! The standard normal CDF, `scipy.stats.norm.cdf`, on lathe's own `erf`/`erfc` (a positive
 //! series near 0, a continued fraction in the tails) rather than cephes' rational fits.
+//!
+//! Kept rather than statrs' `erfc` (statrs is a dependency, for the Student t): measured
+//! against scipy's `ndtr` golden values, `0.5 · statrs::erfc(-x/√2)` is up to 5e-11 relative
+//! off (x = -10, and already 4e-11 at x = -1.5), where this module holds the tests' 1e-13.
 
 /// `e^{-x²}` with the rounding error of `x²` compensated.
 fn exp_neg_sq(x: f64) -> f64 {
