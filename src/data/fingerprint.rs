@@ -100,87 +100,114 @@ fn prepare(series: &Series) -> Result<(LogicalType, Col)> {
     Ok((ty, col))
 }
 
-/// Encode rows `[start, start+len)` of one column: bytes plus per-row offsets.
-fn encode_column(col: &Col, start: usize, len: usize, out: &mut Vec<u8>, offsets: &mut Vec<u32>) {
-    fn fixed<T: PolarsNumericType>(
-        ca: &ChunkedArray<T>,
-        start: usize,
-        len: usize,
-        out: &mut Vec<u8>,
-        offsets: &mut Vec<u32>,
-        tag: u8,
-        bytes: impl Fn(T::Native) -> [u8; 8],
-    ) {
-        let part = ca.slice(start as i64, len);
-        for v in part.iter() {
-            match v {
-                None => out.push(0),
-                Some(v) => {
-                    out.push(tag);
-                    out.extend_from_slice(&bytes(v));
-                }
-            }
-            offsets.push(out.len() as u32);
+/// One column's values for a block of rows, ready to be written row by row.
+enum Part {
+    /// A tag and a 64-bit value, written little-endian; `None` is null.
+    Fixed(u8, Vec<Option<u64>>),
+    Bool(Vec<Option<bool>>),
+    /// Each row's encoding, already written: bytes and `len + 1` offsets.
+    Encoded(Vec<u8>, Vec<usize>),
+}
+
+impl Part {
+    /// At most how many bytes the block's values take.
+    fn max_bytes(&self) -> usize {
+        match self {
+            Self::Fixed(_, v) => 9 * v.len(),
+            Self::Bool(v) => 2 * v.len(),
+            Self::Encoded(bytes, _) => bytes.len(),
         }
     }
-    offsets.push(out.len() as u32);
-    match col {
-        Col::Int(ca) => fixed(ca, start, len, out, offsets, 1, i64::to_le_bytes),
-        Col::Float(ca) => fixed(ca, start, len, out, offsets, 2, |v: f64| {
-            let bits = if v.is_nan() {
-                CANONICAL_NAN
-            } else {
-                v.to_bits()
-            };
-            bits.to_le_bytes()
-        }),
-        Col::Date(ca) => fixed(ca, start, len, out, offsets, 5, |d: i32| {
-            i64::from(d).to_le_bytes()
-        }),
-        Col::Datetime(ca) => fixed(ca, start, len, out, offsets, 6, i64::to_le_bytes),
-        Col::Bool(ca) => {
-            for v in ca.slice(start as i64, len).iter() {
-                match v {
-                    None => out.push(0),
-                    Some(b) => out.extend_from_slice(&[3, u8::from(b)]),
+
+    /// Append row `r`'s canonical encoding.
+    #[inline]
+    fn write(&self, r: usize, out: &mut Vec<u8>) {
+        match self {
+            Self::Fixed(tag, v) => match v[r] {
+                None => out.push(0),
+                Some(bits) => {
+                    out.push(*tag);
+                    out.extend_from_slice(&bits.to_le_bytes());
                 }
-                offsets.push(out.len() as u32);
-            }
-        }
-        Col::Str(ca) => {
-            for v in ca.slice(start as i64, len).iter() {
-                match v {
-                    None => out.push(0),
-                    Some(s) => {
-                        out.push(4);
-                        out.extend_from_slice(&(s.len() as u64).to_le_bytes());
-                        out.extend_from_slice(s.as_bytes());
-                    }
-                }
-                offsets.push(out.len() as u32);
+            },
+            Self::Bool(v) => match v[r] {
+                None => out.push(0),
+                Some(b) => out.extend_from_slice(&[3, u8::from(b)]),
+            },
+            Self::Encoded(bytes, offsets) => {
+                out.extend_from_slice(&bytes[offsets[r]..offsets[r + 1]]);
             }
         }
     }
 }
 
+/// Rows `[start, start+len)` of a numeric column as 64-bit patterns.
+fn fixed<T: PolarsNumericType>(
+    ca: &ChunkedArray<T>,
+    start: usize,
+    len: usize,
+    bits: impl Fn(T::Native) -> u64,
+) -> Vec<Option<u64>> {
+    let part = ca.slice(start as i64, len);
+    let mut out = Vec::with_capacity(len);
+    for arr in part.downcast_iter() {
+        if arr.validity().is_none_or(|v| v.unset_bits() == 0) {
+            out.extend(arr.values().iter().map(|&v| Some(bits(v))));
+        } else {
+            out.extend(arr.iter().map(|v| v.map(|&v| bits(v))));
+        }
+    }
+    out
+}
+
+/// Rows `[start, start+len)` of a text column, encoded.
+fn text(ca: &StringChunked, start: usize, len: usize) -> Part {
+    let part = ca.slice(start as i64, len);
+    let mut bytes = Vec::with_capacity(len * 16);
+    let mut offsets = Vec::with_capacity(len + 1);
+    offsets.push(0);
+    for v in part.iter() {
+        match v {
+            None => bytes.push(0),
+            Some(s) => {
+                bytes.push(4);
+                bytes.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                bytes.extend_from_slice(s.as_bytes());
+            }
+        }
+        offsets.push(bytes.len());
+    }
+    Part::Encoded(bytes, offsets)
+}
+
 /// Encode a block of rows row-major; also return each row's 128-bit hash.
 fn encode_block(cols: &[Col], start: usize, len: usize) -> (Vec<u8>, Vec<u128>) {
-    let per_col: Vec<(Vec<u8>, Vec<u32>)> = cols
+    let parts: Vec<Part> = cols
         .iter()
-        .map(|c| {
-            let mut bytes = Vec::with_capacity(len * 9);
-            let mut offs = Vec::with_capacity(len + 1);
-            encode_column(c, start, len, &mut bytes, &mut offs);
-            (bytes, offs)
+        .map(|c| match c {
+            Col::Int(ca) => Part::Fixed(1, fixed(ca, start, len, |v| v as u64)),
+            Col::Float(ca) => Part::Fixed(
+                2,
+                fixed(ca, start, len, |v: f64| {
+                    if v.is_nan() {
+                        CANONICAL_NAN
+                    } else {
+                        v.to_bits()
+                    }
+                }),
+            ),
+            Col::Date(ca) => Part::Fixed(5, fixed(ca, start, len, |d| i64::from(d) as u64)),
+            Col::Datetime(ca) => Part::Fixed(6, fixed(ca, start, len, |v| v as u64)),
+            Col::Bool(ca) => Part::Bool(ca.slice(start as i64, len).iter().collect()),
+            Col::Str(ca) => text(ca, start, len),
         })
         .collect();
-    let total: usize = per_col.iter().map(|(b, _)| b.len()).sum();
-    let mut out = Vec::with_capacity(total);
+    let mut out = Vec::with_capacity(parts.iter().map(Part::max_bytes).sum());
     let mut hashes = Vec::with_capacity(len);
     for r in 0..len {
         let row_start = out.len();
-        for (bytes, offs) in &per_col {
-            out.extend_from_slice(&bytes[offs[r] as usize..offs[r + 1] as usize]);
+        for p in &parts {
+            p.write(r, &mut out);
         }
         hashes.push(xxhash_rust::xxh3::xxh3_128(&out[row_start..]));
     }
