@@ -72,6 +72,7 @@ fn parse(
     mut count: Option<std::thread::ScopedJoinHandle<'_, Option<records::QuickCount>>>,
     warnings: &mut Vec<String>,
 ) -> Result<(DataFrame, Dialect)> {
+    let try_parse_dates = may_hold_dates(path, dialect, text)?;
     let mut as_text: Vec<PlSmallStr> = Vec::new();
     loop {
         let mut overwrite = Schema::default();
@@ -80,14 +81,14 @@ fn parse(
         }
         let options = CsvReadOptions::default()
             .with_has_header(dialect.has_header)
-            .with_infer_schema_length(Some(10_000))
+            .with_infer_schema_length(Some(INFER_ROWS))
             .with_n_rows(n_rows)
             .with_schema_overwrite((!as_text.is_empty()).then(|| std::sync::Arc::new(overwrite)))
             .with_parse_options(
                 CsvParseOptions::default()
                     .with_separator(dialect.delimiter)
                     .with_quote_char(Some(dialect.quote))
-                    .with_try_parse_dates(true)
+                    .with_try_parse_dates(try_parse_dates)
                     .with_missing_is_null(true),
             );
         let result = match text {
@@ -129,6 +130,30 @@ fn parse(
             }
         }
     }
+}
+
+/// Rows polars reads to infer the column types.
+const INFER_ROWS: usize = 10_000;
+
+/// Whether polars' date inference is needed ([`sniff::may_hold_dates`]),
+/// judged on what polars parses or on the file's first megabytes.
+fn may_hold_dates(path: &Path, dialect: &Dialect, text: Option<&InMemory>) -> Result<bool> {
+    let (d, q) = (dialect.delimiter, dialect.quote);
+    Ok(match text {
+        Some(t) => sniff::may_hold_dates(&t.bytes, true, d, q, INFER_ROWS),
+        None => {
+            let mut head = Vec::new();
+            reader(path, dialect)?
+                .take(PREVIEW_BYTES)
+                .read_to_end(&mut head)
+                .map_err(|e| Error::io(path, &e))?;
+            let whole = (head.len() as u64) < PREVIEW_BYTES;
+            if !whole && let Some(end) = head.iter().rposition(|&b| b == b'\n') {
+                head.truncate(end + 1);
+            }
+            sniff::may_hold_dates(&head, whole, d, q, INFER_ROWS)
+        }
+    })
 }
 
 /// Bytes a preview reads at most.
