@@ -104,6 +104,8 @@ fn prepare(series: &Series) -> Result<(LogicalType, Col)> {
 enum Part {
     /// A tag and a 64-bit value, written little-endian; `None` is null.
     Fixed(u8, Vec<Option<u64>>),
+    /// The same without nulls (most blocks of most columns).
+    Dense(u8, Vec<u64>),
     Bool(Vec<Option<bool>>),
     /// Each row's encoding, already written: bytes and `len + 1` offsets.
     Encoded(Vec<u8>, Vec<usize>),
@@ -114,6 +116,7 @@ impl Part {
     fn max_bytes(&self) -> usize {
         match self {
             Self::Fixed(_, v) => 9 * v.len(),
+            Self::Dense(_, v) => 9 * v.len(),
             Self::Bool(v) => 2 * v.len(),
             Self::Encoded(bytes, _) => bytes.len(),
         }
@@ -130,6 +133,10 @@ impl Part {
                     out.extend_from_slice(&bits.to_le_bytes());
                 }
             },
+            Self::Dense(tag, v) => {
+                out.push(*tag);
+                out.extend_from_slice(&v[r].to_le_bytes());
+            }
             Self::Bool(v) => match v[r] {
                 None => out.push(0),
                 Some(b) => out.extend_from_slice(&[3, u8::from(b)]),
@@ -146,18 +153,22 @@ fn fixed<T: PolarsNumericType>(
     ca: &ChunkedArray<T>,
     start: usize,
     len: usize,
+    tag: u8,
     bits: impl Fn(T::Native) -> u64,
-) -> Vec<Option<u64>> {
+) -> Part {
     let part = ca.slice(start as i64, len);
+    if part.null_count() == 0 {
+        let mut out = Vec::with_capacity(len);
+        for arr in part.downcast_iter() {
+            out.extend(arr.values().iter().map(|&v| bits(v)));
+        }
+        return Part::Dense(tag, out);
+    }
     let mut out = Vec::with_capacity(len);
     for arr in part.downcast_iter() {
-        if arr.validity().is_none_or(|v| v.unset_bits() == 0) {
-            out.extend(arr.values().iter().map(|&v| Some(bits(v))));
-        } else {
-            out.extend(arr.iter().map(|v| v.map(|&v| bits(v))));
-        }
+        out.extend(arr.iter().map(|v| v.map(|&v| bits(v))));
     }
-    out
+    Part::Fixed(tag, out)
 }
 
 /// Rows `[start, start+len)` of a text column, encoded.
@@ -185,19 +196,16 @@ fn encode_block(cols: &[Col], start: usize, len: usize) -> (Vec<u8>, Vec<u128>) 
     let parts: Vec<Part> = cols
         .iter()
         .map(|c| match c {
-            Col::Int(ca) => Part::Fixed(1, fixed(ca, start, len, |v| v as u64)),
-            Col::Float(ca) => Part::Fixed(
-                2,
-                fixed(ca, start, len, |v: f64| {
-                    if v.is_nan() {
-                        CANONICAL_NAN
-                    } else {
-                        v.to_bits()
-                    }
-                }),
-            ),
-            Col::Date(ca) => Part::Fixed(5, fixed(ca, start, len, |d| i64::from(d) as u64)),
-            Col::Datetime(ca) => Part::Fixed(6, fixed(ca, start, len, |v| v as u64)),
+            Col::Int(ca) => fixed(ca, start, len, 1, |v| v as u64),
+            Col::Float(ca) => fixed(ca, start, len, 2, |v: f64| {
+                if v.is_nan() {
+                    CANONICAL_NAN
+                } else {
+                    v.to_bits()
+                }
+            }),
+            Col::Date(ca) => fixed(ca, start, len, 5, |d| i64::from(d) as u64),
+            Col::Datetime(ca) => fixed(ca, start, len, 6, |v| v as u64),
             Col::Bool(ca) => Part::Bool(ca.slice(start as i64, len).iter().collect()),
             Col::Str(ca) => text(ca, start, len),
         })
@@ -249,21 +257,44 @@ pub fn scan(df: &DataFrame, cancel: &CancelToken, progress: &dyn Progress) -> Re
 
     let rows = df.height();
     let blocks: Vec<usize> = (0..rows).step_by(BLOCK_ROWS).collect();
-    let mut row_hashes: Vec<u128> = Vec::with_capacity(rows);
-    // Encode a few blocks at a time in parallel, hash them in order.
+    // Encode a few blocks at a time in parallel; a thread of its own hashes
+    // them in order meanwhile (SHA-256 is sequential: it would otherwise
+    // leave the other cores idle between batches).
     let batch = rayon::current_num_threads().max(1) * 2;
-    for (i, group) in blocks.chunks(batch).enumerate() {
-        cancel.check()?;
-        let encoded: Vec<(Vec<u8>, Vec<u128>)> = group
-            .par_iter()
-            .map(|&start| encode_block(&cols, start, BLOCK_ROWS.min(rows - start)))
-            .collect();
-        for (bytes, hashes) in encoded {
-            hasher.update(&bytes);
-            row_hashes.extend(hashes);
-        }
-        report(progress, "fingerprint", (i + 1) * batch, blocks.len());
-    }
+    let (hasher, mut row_hashes) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(batch);
+        let hashing = scope.spawn(move || {
+            for bytes in rx {
+                hasher.update(&bytes);
+            }
+            hasher
+        });
+        let mut row_hashes: Vec<u128> = Vec::with_capacity(rows);
+        let mut encode = || -> Result<()> {
+            for (i, group) in blocks.chunks(batch).enumerate() {
+                cancel.check()?;
+                let encoded: Vec<(Vec<u8>, Vec<u128>)> = group
+                    .par_iter()
+                    .map(|&start| encode_block(&cols, start, BLOCK_ROWS.min(rows - start)))
+                    .collect();
+                for (bytes, hashes) in encoded {
+                    row_hashes.extend(hashes);
+                    // The hashing thread only stops early by panicking.
+                    if tx.send(bytes).is_err() {
+                        break;
+                    }
+                }
+                report(progress, "fingerprint", (i + 1) * batch, blocks.len());
+            }
+            Ok(())
+        };
+        let encoded = encode();
+        drop(tx);
+        let hasher = hashing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        encoded.map(|()| (hasher, row_hashes))
+    })?;
     row_hashes.par_sort_unstable();
     let distinct = 1 + row_hashes.windows(2).filter(|w| w[0] != w[1]).count();
     let duplicate_rows = if rows == 0 {
