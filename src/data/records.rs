@@ -206,7 +206,7 @@ impl QuickCount {
     }
 }
 
-/// Count the delimiters and newlines of a file in one vectorised pass. The
+/// Count the delimiters and newlines of a file with vectorised byte counts. The
 /// count is exact when no quoted field holds a delimiter or a newline, which
 /// is checked between each pair of quotes; `None` when one does (then use
 /// [`scan_reader`]). It needs no field count, so it can run while polars parses.
@@ -239,11 +239,9 @@ pub fn quick_count(
         if open && special(&chunk[from..]) {
             return Ok(None);
         }
-        let (d, nl) = chunk.iter().fold((0u64, 0u64), |(d, nl), &b| {
-            (d + u64::from(b == delimiter), nl + u64::from(b == b'\n'))
-        });
-        delimiters += d;
-        newlines += nl;
+        // Two vectorised counts beat one loop with two counters.
+        delimiters += chunk.iter().filter(|&&b| b == delimiter).count() as u64;
+        newlines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
         last = chunk[n - 1];
     }
     if open {
@@ -341,6 +339,36 @@ mod tests {
         );
         assert_eq!(q("a,b\n\"x\ny\",2\n", 2), None);
         assert_eq!(q("a\n1\n", 1), None);
+    }
+
+    #[test]
+    fn quick_count_is_the_same_in_any_chunks_and_blocks() {
+        /// A reader that hands out `n` bytes at a time.
+        struct Trickle<'a>(&'a [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.1.min(self.0.len()).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let line = "\"x\",1,\"say \"\"hi\"\"\"\n";
+        let good = "a,b,c\n".to_owned() + &line.repeat(40);
+        let mut bad = good.clone();
+        // At a line start past the first 64-byte block: a quoted delimiter.
+        bad.insert_str(6 + 7 * line.len(), "\"p,q\",");
+        let open = good.clone() + "\"never closed,1,2\n";
+        for step in [1, 7, 64, 100, 1 << 20] {
+            let count = |t: &str| quick_count(Trickle(t.as_bytes(), step), b',', b'"').unwrap();
+            assert_eq!(
+                count(&good).and_then(|c| c.vouches_for(3)),
+                Some(true),
+                "{step}"
+            );
+            assert_eq!(count(&bad), None, "{step}");
+            assert_eq!(count(&open), None, "{step}");
+        }
     }
 
     #[test]
