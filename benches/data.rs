@@ -86,7 +86,8 @@ fn main() {
     let t = Instant::now();
     let file = std::fs::File::open(&path).unwrap();
     let width = loaded.frame.width();
-    if data::records::quick_check(file, b',', b'"', width).unwrap() != Some(true) {
+    let count = data::records::quick_count(file, b',', b'"').unwrap();
+    if count.and_then(|c| c.vouches_for(width)) != Some(true) {
         let file = std::fs::File::open(&path).unwrap();
         data::records::scan_reader(file, b',', b'"').unwrap();
     }

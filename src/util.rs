@@ -21,29 +21,34 @@ pub fn human_bytes(n: u64) -> String {
 /// numpy's pairwise summation (blocks of 128 unrolled by 8), so sums agree
 /// with numpy to the last bits on typical data.
 pub fn pairwise_sum(v: &[f64]) -> f64 {
+    pairwise_sum_of(v, |x| x)
+}
+
+/// [`pairwise_sum`] of `f` of each value, without collecting them first:
+/// the same additions in the same order, so the same bits.
+pub fn pairwise_sum_of(v: &[f64], f: impl Fn(f64) -> f64 + Copy) -> f64 {
     const BLOCK: usize = 128;
     if v.len() < 8 {
-        return v.iter().sum();
+        return v.iter().map(|&x| f(x)).sum();
     }
     if v.len() <= BLOCK {
-        let mut r = [0.0f64; 8];
-        r.copy_from_slice(&v[..8]);
+        let mut r: [f64; 8] = std::array::from_fn(|k| f(v[k]));
         let mut i = 8;
         while i + 8 <= v.len() {
             for k in 0..8 {
-                r[k] += v[i + k];
+                r[k] += f(v[i + k]);
             }
             i += 8;
         }
         let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for x in &v[i..] {
-            res += x;
+        for &x in &v[i..] {
+            res += f(x);
         }
         return res;
     }
     let mut half = v.len() / 2;
     half -= half % 8;
-    pairwise_sum(&v[..half]) + pairwise_sum(&v[half..])
+    pairwise_sum_of(&v[..half], f) + pairwise_sum_of(&v[half..], f)
 }
 
 /// Now as an RFC 3339 UTC timestamp with milliseconds.

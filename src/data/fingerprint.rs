@@ -100,87 +100,122 @@ fn prepare(series: &Series) -> Result<(LogicalType, Col)> {
     Ok((ty, col))
 }
 
-/// Encode rows `[start, start+len)` of one column: bytes plus per-row offsets.
-fn encode_column(col: &Col, start: usize, len: usize, out: &mut Vec<u8>, offsets: &mut Vec<u32>) {
-    fn fixed<T: PolarsNumericType>(
-        ca: &ChunkedArray<T>,
-        start: usize,
-        len: usize,
-        out: &mut Vec<u8>,
-        offsets: &mut Vec<u32>,
-        tag: u8,
-        bytes: impl Fn(T::Native) -> [u8; 8],
-    ) {
-        let part = ca.slice(start as i64, len);
-        for v in part.iter() {
-            match v {
-                None => out.push(0),
-                Some(v) => {
-                    out.push(tag);
-                    out.extend_from_slice(&bytes(v));
-                }
-            }
-            offsets.push(out.len() as u32);
+/// One column's values for a block of rows, ready to be written row by row.
+enum Part {
+    /// A tag and a 64-bit value, written little-endian; `None` is null.
+    Fixed(u8, Vec<Option<u64>>),
+    /// The same without nulls (most blocks of most columns).
+    Dense(u8, Vec<u64>),
+    Bool(Vec<Option<bool>>),
+    /// Each row's encoding, already written: bytes and `len + 1` offsets.
+    Encoded(Vec<u8>, Vec<usize>),
+}
+
+impl Part {
+    /// At most how many bytes the block's values take.
+    fn max_bytes(&self) -> usize {
+        match self {
+            Self::Fixed(_, v) => 9 * v.len(),
+            Self::Dense(_, v) => 9 * v.len(),
+            Self::Bool(v) => 2 * v.len(),
+            Self::Encoded(bytes, _) => bytes.len(),
         }
     }
-    offsets.push(out.len() as u32);
-    match col {
-        Col::Int(ca) => fixed(ca, start, len, out, offsets, 1, i64::to_le_bytes),
-        Col::Float(ca) => fixed(ca, start, len, out, offsets, 2, |v: f64| {
-            let bits = if v.is_nan() {
-                CANONICAL_NAN
-            } else {
-                v.to_bits()
-            };
-            bits.to_le_bytes()
-        }),
-        Col::Date(ca) => fixed(ca, start, len, out, offsets, 5, |d: i32| {
-            i64::from(d).to_le_bytes()
-        }),
-        Col::Datetime(ca) => fixed(ca, start, len, out, offsets, 6, i64::to_le_bytes),
-        Col::Bool(ca) => {
-            for v in ca.slice(start as i64, len).iter() {
-                match v {
-                    None => out.push(0),
-                    Some(b) => out.extend_from_slice(&[3, u8::from(b)]),
+
+    /// Append row `r`'s canonical encoding.
+    #[inline]
+    fn write(&self, r: usize, out: &mut Vec<u8>) {
+        match self {
+            Self::Fixed(tag, v) => match v[r] {
+                None => out.push(0),
+                Some(bits) => {
+                    out.push(*tag);
+                    out.extend_from_slice(&bits.to_le_bytes());
                 }
-                offsets.push(out.len() as u32);
+            },
+            Self::Dense(tag, v) => {
+                out.push(*tag);
+                out.extend_from_slice(&v[r].to_le_bytes());
             }
-        }
-        Col::Str(ca) => {
-            for v in ca.slice(start as i64, len).iter() {
-                match v {
-                    None => out.push(0),
-                    Some(s) => {
-                        out.push(4);
-                        out.extend_from_slice(&(s.len() as u64).to_le_bytes());
-                        out.extend_from_slice(s.as_bytes());
-                    }
-                }
-                offsets.push(out.len() as u32);
+            Self::Bool(v) => match v[r] {
+                None => out.push(0),
+                Some(b) => out.extend_from_slice(&[3, u8::from(b)]),
+            },
+            Self::Encoded(bytes, offsets) => {
+                out.extend_from_slice(&bytes[offsets[r]..offsets[r + 1]]);
             }
         }
     }
 }
 
+/// Rows `[start, start+len)` of a numeric column as 64-bit patterns.
+fn fixed<T: PolarsNumericType>(
+    ca: &ChunkedArray<T>,
+    start: usize,
+    len: usize,
+    tag: u8,
+    bits: impl Fn(T::Native) -> u64,
+) -> Part {
+    let part = ca.slice(start as i64, len);
+    if part.null_count() == 0 {
+        let mut out = Vec::with_capacity(len);
+        for arr in part.downcast_iter() {
+            out.extend(arr.values().iter().map(|&v| bits(v)));
+        }
+        return Part::Dense(tag, out);
+    }
+    let mut out = Vec::with_capacity(len);
+    for arr in part.downcast_iter() {
+        out.extend(arr.iter().map(|v| v.map(|&v| bits(v))));
+    }
+    Part::Fixed(tag, out)
+}
+
+/// Rows `[start, start+len)` of a text column, encoded.
+fn text(ca: &StringChunked, start: usize, len: usize) -> Part {
+    let part = ca.slice(start as i64, len);
+    let mut bytes = Vec::with_capacity(len * 16);
+    let mut offsets = Vec::with_capacity(len + 1);
+    offsets.push(0);
+    for v in part.iter() {
+        match v {
+            None => bytes.push(0),
+            Some(s) => {
+                bytes.push(4);
+                bytes.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                bytes.extend_from_slice(s.as_bytes());
+            }
+        }
+        offsets.push(bytes.len());
+    }
+    Part::Encoded(bytes, offsets)
+}
+
 /// Encode a block of rows row-major; also return each row's 128-bit hash.
 fn encode_block(cols: &[Col], start: usize, len: usize) -> (Vec<u8>, Vec<u128>) {
-    let per_col: Vec<(Vec<u8>, Vec<u32>)> = cols
+    let parts: Vec<Part> = cols
         .iter()
-        .map(|c| {
-            let mut bytes = Vec::with_capacity(len * 9);
-            let mut offs = Vec::with_capacity(len + 1);
-            encode_column(c, start, len, &mut bytes, &mut offs);
-            (bytes, offs)
+        .map(|c| match c {
+            Col::Int(ca) => fixed(ca, start, len, 1, |v| v as u64),
+            Col::Float(ca) => fixed(ca, start, len, 2, |v: f64| {
+                if v.is_nan() {
+                    CANONICAL_NAN
+                } else {
+                    v.to_bits()
+                }
+            }),
+            Col::Date(ca) => fixed(ca, start, len, 5, |d| i64::from(d) as u64),
+            Col::Datetime(ca) => fixed(ca, start, len, 6, |v| v as u64),
+            Col::Bool(ca) => Part::Bool(ca.slice(start as i64, len).iter().collect()),
+            Col::Str(ca) => text(ca, start, len),
         })
         .collect();
-    let total: usize = per_col.iter().map(|(b, _)| b.len()).sum();
-    let mut out = Vec::with_capacity(total);
+    let mut out = Vec::with_capacity(parts.iter().map(Part::max_bytes).sum());
     let mut hashes = Vec::with_capacity(len);
     for r in 0..len {
         let row_start = out.len();
-        for (bytes, offs) in &per_col {
-            out.extend_from_slice(&bytes[offs[r] as usize..offs[r + 1] as usize]);
+        for p in &parts {
+            p.write(r, &mut out);
         }
         hashes.push(xxhash_rust::xxh3::xxh3_128(&out[row_start..]));
     }
@@ -222,21 +257,44 @@ pub fn scan(df: &DataFrame, cancel: &CancelToken, progress: &dyn Progress) -> Re
 
     let rows = df.height();
     let blocks: Vec<usize> = (0..rows).step_by(BLOCK_ROWS).collect();
-    let mut row_hashes: Vec<u128> = Vec::with_capacity(rows);
-    // Encode a few blocks at a time in parallel, hash them in order.
+    // Encode a few blocks at a time in parallel; a thread of its own hashes
+    // them in order meanwhile (SHA-256 is sequential: it would otherwise
+    // leave the other cores idle between batches).
     let batch = rayon::current_num_threads().max(1) * 2;
-    for (i, group) in blocks.chunks(batch).enumerate() {
-        cancel.check()?;
-        let encoded: Vec<(Vec<u8>, Vec<u128>)> = group
-            .par_iter()
-            .map(|&start| encode_block(&cols, start, BLOCK_ROWS.min(rows - start)))
-            .collect();
-        for (bytes, hashes) in encoded {
-            hasher.update(&bytes);
-            row_hashes.extend(hashes);
-        }
-        report(progress, "fingerprint", (i + 1) * batch, blocks.len());
-    }
+    let (hasher, mut row_hashes) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(batch);
+        let hashing = scope.spawn(move || {
+            for bytes in rx {
+                hasher.update(&bytes);
+            }
+            hasher
+        });
+        let mut row_hashes: Vec<u128> = Vec::with_capacity(rows);
+        let mut encode = || -> Result<()> {
+            for (i, group) in blocks.chunks(batch).enumerate() {
+                cancel.check()?;
+                let encoded: Vec<(Vec<u8>, Vec<u128>)> = group
+                    .par_iter()
+                    .map(|&start| encode_block(&cols, start, BLOCK_ROWS.min(rows - start)))
+                    .collect();
+                for (bytes, hashes) in encoded {
+                    row_hashes.extend(hashes);
+                    // The hashing thread only stops early by panicking.
+                    if tx.send(bytes).is_err() {
+                        break;
+                    }
+                }
+                report(progress, "fingerprint", (i + 1) * batch, blocks.len());
+            }
+            Ok(())
+        };
+        let encoded = encode();
+        drop(tx);
+        let hasher = hashing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        encoded.map(|()| (hasher, row_hashes))
+    })?;
     row_hashes.par_sort_unstable();
     let distinct = 1 + row_hashes.windows(2).filter(|w| w[0] != w[1]).count();
     let duplicate_rows = if rows == 0 {

@@ -17,6 +17,10 @@ use crate::data::fingerprint;
 use crate::error::Result;
 use crate::jobs::{CancelToken, JobUpdate, Progress};
 
+mod order;
+pub(crate) use order::radix_sort_f64;
+use order::{Ordered, SIGN, ValueCounts, count_runs, quantiles, radix_sort_keys};
+
 /// The quantiles every numeric column reports.
 pub const QUANTILES: [f64; 7] = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
 /// Histogram bins.
@@ -273,7 +277,44 @@ fn distinct_f64(ca: &Float64Chunked) -> u64 {
 }
 
 fn numeric(s: &Series) -> Result<(NumericStats, u64)> {
-    let int_keys: Option<Vec<u64>> = if s.dtype().is_integer() {
+    let f = s.cast(&DataType::Float64)?;
+    let ca = f.f64()?;
+    let mut values: Vec<f64> = Vec::with_capacity(ca.len() - ca.null_count());
+    let mut counts = ValueCounts::new();
+    let (mut nan, mut zeros) = (0u64, 0u64);
+    let mut take = |v: f64| {
+        if v.is_nan() {
+            nan += 1;
+        } else {
+            zeros += u64::from(v == 0.0);
+            values.push(v);
+            counts.add(v);
+        }
+    };
+    for arr in ca.downcast_iter() {
+        if arr.validity().is_none_or(|v| v.unset_bits() == 0) {
+            arr.values().iter().for_each(|&v| take(v));
+        } else {
+            arr.iter().flatten().for_each(|&v| take(v));
+        }
+    }
+    let n = values.len();
+    // Sums in file order, as numpy adds them.
+    let mean = (n > 0).then(|| pairwise_sum(&values) / n as f64);
+    let std = match mean {
+        Some(m) if n > 1 => {
+            let sq = pairwise_sum_of(&values, |v| (v - m) * (v - m));
+            Some((sq / (n - 1) as f64).sqrt())
+        }
+        _ => None,
+    };
+    // Everything else from the values in order.
+    let ordered = Ordered::new(values, counts);
+    let (min, max) = (ordered.first(), ordered.last());
+    // Integers beyond 2^53 are not all distinct as floats: count them as integers.
+    const EXACT: f64 = (1u64 << 53) as f64;
+    let beyond = min.is_some_and(|v| v <= -EXACT) || max.is_some_and(|v| v >= EXACT);
+    let int_keys: Option<Vec<u64>> = if s.dtype().is_integer() && beyond {
         s.strict_cast(&DataType::Int64).ok().and_then(|c| {
             let ca = c.i64().ok()?;
             Some(ca.iter().flatten().map(|v| (v as u64) ^ SIGN).collect())
@@ -281,48 +322,15 @@ fn numeric(s: &Series) -> Result<(NumericStats, u64)> {
     } else {
         None
     };
-    let f = s.cast(&DataType::Float64)?;
-    let ca = f.f64()?;
-    let mut values: Vec<f64> = Vec::with_capacity(ca.len() - ca.null_count());
-    let mut nan = 0u64;
-    for v in ca.iter().flatten() {
-        if v.is_nan() {
-            nan += 1;
-        } else {
-            values.push(v);
-        }
-    }
-    let n = values.len();
-    let zeros = values.iter().filter(|&&v| v == 0.0).count() as u64;
-    // Sums in file order, as numpy adds them.
-    let mean = (n > 0).then(|| pairwise_sum(&values) / n as f64);
-    let std = match mean {
-        Some(m) if n > 1 => {
-            let dev: Vec<f64> = values.iter().map(|v| (v - m) * (v - m)).collect();
-            Some((pairwise_sum(&dev) / (n - 1) as f64).sqrt())
-        }
-        _ => None,
-    };
-    // Everything else from the sorted values.
-    radix_sort_f64(&mut values);
-    let (min, max) = (values.first().copied(), values.last().copied());
     let distinct = match int_keys {
-        // Integers beyond 2^53 are not all distinct as floats: count them as integers.
         Some(mut keys) => {
             radix_sort_keys(&mut keys);
             count_runs(&keys)
         }
-        None => count_runs(&values),
+        None => ordered.distinct(),
     };
-    // The histogram covers the finite values; ±inf are in min and max.
-    let lo = values.partition_point(|v| *v == f64::NEG_INFINITY);
-    let hi = values.partition_point(|v| *v < f64::INFINITY);
-    let finite = &values[lo..hi];
-    let histogram = match (finite.first(), finite.last()) {
-        (Some(&a), Some(&b)) => Some(histogram(finite, a, b)),
-        _ => None,
-    };
-    let quantiles = quantiles(&values, &QUANTILES);
+    let histogram = ordered.histogram();
+    let quantiles = quantiles(&ordered, &QUANTILES);
     Ok((
         NumericStats {
             nan,
@@ -338,128 +346,8 @@ fn numeric(s: &Series) -> Result<(NumericStats, u64)> {
     ))
 }
 
-/// Sort NaN-free values ascending: an LSD radix sort (11-bit digits) over
-/// order-preserving 64-bit keys. Linear time; on a million values several
-/// times faster than a comparison sort. `-0.0` comes out as `0.0`.
-pub(crate) fn radix_sort_f64(values: &mut [f64]) {
-    if values.len() < 1024 {
-        for v in values.iter_mut() {
-            *v += 0.0;
-        }
-        values.sort_unstable_by(f64::total_cmp);
-        return;
-    }
-    let to_key = |v: f64| {
-        let b = (v + 0.0).to_bits();
-        if b & SIGN != 0 { !b } else { b | SIGN }
-    };
-    let mut keys: Vec<u64> = values.iter().map(|&v| to_key(v)).collect();
-    radix_sort_keys(&mut keys);
-    for (v, k) in values.iter_mut().zip(keys) {
-        let b = if k & SIGN != 0 { k & !SIGN } else { !k };
-        *v = f64::from_bits(b);
-    }
-}
-
-/// The sign bit, flipped to make signed values sort as unsigned keys.
-const SIGN: u64 = 1 << 63;
-
-/// LSD radix sort of 64-bit keys, 11 bits a pass, skipping passes whose
-/// digit every key shares.
-fn radix_sort_keys(keys: &mut Vec<u64>) {
-    const BITS: usize = 11;
-    const RADIX: usize = 1 << BITS;
-    if keys.len() < 1024 {
-        keys.sort_unstable();
-        return;
-    }
-    let mut out = vec![0u64; keys.len()];
-    let mut counts = vec![0usize; RADIX];
-    for shift in (0..64).step_by(BITS) {
-        counts.fill(0);
-        for &k in keys.iter() {
-            counts[(k >> shift) as usize & (RADIX - 1)] += 1;
-        }
-        if counts.contains(&keys.len()) {
-            continue;
-        }
-        let mut start = 0;
-        for c in counts.iter_mut() {
-            let here = *c;
-            *c = start;
-            start += here;
-        }
-        for &k in keys.iter() {
-            let d = (k >> shift) as usize & (RADIX - 1);
-            out[counts[d]] = k;
-            counts[d] += 1;
-        }
-        std::mem::swap(keys, &mut out);
-    }
-}
-
-/// Distinct values of a sorted slice.
-fn count_runs<T: PartialEq>(sorted: &[T]) -> u64 {
-    if sorted.is_empty() {
-        0
-    } else {
-        1 + sorted.windows(2).filter(|w| w[0] != w[1]).count() as u64
-    }
-}
-
 pub use crate::util::pairwise_sum;
-
-/// Linear-interpolation quantiles (numpy's default) of sorted values.
-fn quantiles(sorted: &[f64], qs: &[f64]) -> Vec<(f64, f64)> {
-    let n = sorted.len();
-    if n == 0 {
-        return Vec::new();
-    }
-    qs.iter()
-        .map(|&q| {
-            let h = (n - 1) as f64 * q;
-            let below = h.floor() as usize;
-            let above = (h.ceil() as usize).min(n - 1);
-            let (a, b) = (sorted[below], sorted[above]);
-            let t = h - below as f64;
-            // numpy's _lerp: exact at both ends.
-            let v = if t >= 0.5 {
-                b - (b - a) * (1.0 - t)
-            } else {
-                a + (b - a) * t
-            };
-            (q, if a == b { a } else { v })
-        })
-        .collect()
-}
-
-/// `numpy.histogram(values, bins=BINS)` for finite values.
-fn histogram(values: &[f64], min: f64, max: f64) -> Histogram {
-    let (first, last) = if min == max {
-        (min - 0.5, max + 0.5)
-    } else {
-        (min, max)
-    };
-    // numpy.linspace(first, last, BINS + 1)
-    let step = (last - first) / BINS as f64;
-    let mut edges: Vec<f64> = (0..=BINS).map(|i| i as f64 * step + first).collect();
-    edges[BINS] = last;
-    let norm = BINS as f64 / (last - first);
-    let mut counts = vec![0u64; BINS];
-    for &v in values {
-        let mut i = ((v - first) * norm) as usize;
-        if i >= BINS {
-            i = BINS - 1;
-        }
-        if v < edges[i] && i > 0 {
-            i -= 1;
-        } else if i + 1 < BINS && v >= edges[i + 1] {
-            i += 1;
-        }
-        counts[i] += 1;
-    }
-    Histogram { edges, counts }
-}
+use crate::util::pairwise_sum_of;
 
 fn top_values(ca: &StringChunked) -> (TopValues, u64) {
     let mut counts: HashMap<&str, u64, xxhash_rust::xxh3::Xxh3Builder> =
@@ -487,44 +375,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quantiles_interpolate_like_numpy() {
-        let mut v: Vec<f64> = (1..=10).map(f64::from).collect();
-        v.reverse();
-        radix_sort_f64(&mut v);
-        let q = quantiles(&v, &[0.0, 0.25, 0.5, 0.99, 1.0]);
-        // numpy.quantile(range(1, 11), [0, .25, .5, .99, 1]) = 1, 3.25, 5.5, 9.91, 10
-        let want = [1.0, 3.25, 5.5, 9.91, 10.0];
-        for ((_, got), want) in q.iter().zip(want) {
-            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
-        }
-    }
-
-    #[test]
-    fn radix_sort_orders_like_total_cmp() {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut v: Vec<f64> = (0..5000)
-            .map(|i| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                let x = (state >> 11) as f64 / (1u64 << 53) as f64;
-                match i % 7 {
-                    0 => -x * 1e6,
-                    1 => f64::INFINITY,
-                    2 => -0.0,
-                    3 => f64::NEG_INFINITY,
-                    _ => x * 300.0 - 100.0,
-                }
-            })
-            .collect();
-        let mut want = v.clone();
-        want.iter_mut().for_each(|x| *x += 0.0);
-        want.sort_unstable_by(f64::total_cmp);
-        radix_sort_f64(&mut v);
-        assert_eq!(v, want);
-    }
-
-    #[test]
     fn integers_beyond_two_to_the_53_are_counted_exactly() {
         let big = 1i64 << 53;
         let s = Series::new("id".into(), [big, big + 1, big + 2, -5]);
@@ -536,15 +386,5 @@ mod tests {
         assert_eq!(n.max, Some(f64::INFINITY));
         let h = n.histogram.expect("a histogram of the finite values");
         assert_eq!(h.counts.iter().sum::<u64>(), 2);
-    }
-
-    #[test]
-    fn histogram_puts_max_in_last_bin() {
-        let h = histogram(&[0.0, 1.0, 2.0, 10.0], 0.0, 10.0);
-        assert_eq!(h.counts[0], 1);
-        assert_eq!(h.counts[2], 1);
-        assert_eq!(h.counts[4], 1);
-        assert_eq!(h.counts[BINS - 1], 1);
-        assert_eq!(h.counts.iter().sum::<u64>(), 4);
     }
 }

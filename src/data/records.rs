@@ -187,26 +187,41 @@ impl RecordScanner {
     }
 }
 
-/// A quick proof that every record has `fields` fields, for files polars has
-/// already parsed (polars refuses rows with too many fields, so rows can only
-/// be short): the delimiters outside quotes must number exactly
-/// `(fields - 1) × records`. Counting all delimiters and newlines is a
-/// vectorised byte count; it is exact when no quoted field holds a delimiter
-/// or a newline, which is checked between each pair of quotes. `None` when it
-/// cannot tell (such a quoted field, or a single column); then use [`scan_reader`].
-pub fn quick_check(
+/// Delimiters and records of a file whose quoted fields hold neither a
+/// delimiter nor a newline: what [`QuickCount::vouches_for`] needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuickCount {
+    delimiters: u64,
+    records: u64,
+}
+
+impl QuickCount {
+    /// A quick proof that every record has `fields` fields, for files polars
+    /// has already parsed (polars refuses rows with too many fields, so rows
+    /// can only be short): the delimiters outside quotes must number exactly
+    /// `(fields - 1) × records`. `None` for a single column: then use
+    /// [`scan_reader`].
+    pub fn vouches_for(&self, fields: usize) -> Option<bool> {
+        (fields >= 2).then(|| self.delimiters == (fields as u64 - 1) * self.records)
+    }
+}
+
+/// Count the delimiters and newlines of a file with vectorised byte counts. The
+/// count is exact when no quoted field holds a delimiter or a newline, which
+/// is checked between each pair of quotes; `None` when one does (then use
+/// [`scan_reader`]). It needs no field count, so it can run while polars parses.
+pub fn quick_count(
     mut r: impl Read,
     delimiter: u8,
     quote: u8,
-    fields: usize,
-) -> std::io::Result<Option<bool>> {
-    if fields < 2 {
-        return Ok(None);
-    }
+) -> std::io::Result<Option<QuickCount>> {
     let mut buf = vec![0u8; 1 << 20];
     let (mut delimiters, mut newlines, mut last) = (0u64, 0u64, b'\n');
     // Inside a quoted field that began in an earlier chunk.
     let mut open = false;
+    // A delimiter or newline inside quotes; quoted fields are short, so a
+    // plain loop beats a search call per field.
+    let special = |seg: &[u8]| seg.iter().any(|&b| b == delimiter || b == b'\n');
     loop {
         let n = r.read(&mut buf)?;
         if n == 0 {
@@ -215,15 +230,16 @@ pub fn quick_check(
         let chunk = &buf[..n];
         let mut from = 0usize;
         for q in memchr::memchr_iter(quote, chunk) {
-            if open && memchr::memchr2(delimiter, b'\n', &chunk[from..q]).is_some() {
+            if open && special(&chunk[from..q]) {
                 return Ok(None);
             }
             open = !open;
             from = q + 1;
         }
-        if open && memchr::memchr2(delimiter, b'\n', &chunk[from..]).is_some() {
+        if open && special(&chunk[from..]) {
             return Ok(None);
         }
+        // Two vectorised counts beat one loop with two counters.
         delimiters += chunk.iter().filter(|&&b| b == delimiter).count() as u64;
         newlines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
         last = chunk[n - 1];
@@ -232,7 +248,10 @@ pub fn quick_check(
         return Ok(None);
     }
     let records = newlines + u64::from(last != b'\n');
-    Ok(Some(delimiters == (fields as u64 - 1) * records))
+    Ok(Some(QuickCount {
+        delimiters,
+        records,
+    }))
 }
 
 /// Scan a whole reader in 1 MiB chunks.
@@ -295,8 +314,12 @@ mod tests {
     }
 
     #[test]
-    fn quick_check_vouches_only_for_consistent_quote_free_files() {
-        let q = |t: &str, f| quick_check(t.as_bytes(), b',', b'"', f).unwrap();
+    fn quick_count_vouches_only_for_consistent_quote_free_files() {
+        let q = |t: &str, f| {
+            quick_count(t.as_bytes(), b',', b'"')
+                .unwrap()
+                .and_then(|c| c.vouches_for(f))
+        };
         assert_eq!(q("a,b\n1,2\n3,4", 2), Some(true));
         assert_eq!(q("a,b\n1,2\n3\n", 2), Some(false));
         assert_eq!(
@@ -316,6 +339,36 @@ mod tests {
         );
         assert_eq!(q("a,b\n\"x\ny\",2\n", 2), None);
         assert_eq!(q("a\n1\n", 1), None);
+    }
+
+    #[test]
+    fn quick_count_is_the_same_in_any_chunks_and_blocks() {
+        /// A reader that hands out `n` bytes at a time.
+        struct Trickle<'a>(&'a [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.1.min(self.0.len()).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let line = "\"x\",1,\"say \"\"hi\"\"\"\n";
+        let good = "a,b,c\n".to_owned() + &line.repeat(40);
+        let mut bad = good.clone();
+        // At a line start past the first 64-byte block: a quoted delimiter.
+        bad.insert_str(6 + 7 * line.len(), "\"p,q\",");
+        let open = good.clone() + "\"never closed,1,2\n";
+        for step in [1, 7, 64, 100, 1 << 20] {
+            let count = |t: &str| quick_count(Trickle(t.as_bytes(), step), b',', b'"').unwrap();
+            assert_eq!(
+                count(&good).and_then(|c| c.vouches_for(3)),
+                Some(true),
+                "{step}"
+            );
+            assert_eq!(count(&bad), None, "{step}");
+            assert_eq!(count(&open), None, "{step}");
+        }
     }
 
     #[test]

@@ -10,7 +10,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::data::format::is_gzip;
+
+mod dates;
 use crate::error::{Error, Result};
+pub use dates::may_hold_dates;
 
 /// How much of a file the sniffer reads.
 pub const HEAD_BYTES: usize = 256 * 1024;

@@ -47,6 +47,32 @@ pub(super) fn read_csv(
     }
     let text = in_memory_text(path, &dialect, n_rows.is_some() && use_prefix, warnings)?;
 
+    // Count the file's records on another thread while polars parses it:
+    // polars' own sequential stretches (schema inference) leave a core free.
+    std::thread::scope(|scope| {
+        let count = text
+            .is_none()
+            .then(|| {
+                std::thread::Builder::new()
+                    .name("lathe-record-count".into())
+                    .spawn_scoped(scope, || count_file(path, &dialect))
+                    .ok()
+            })
+            .flatten();
+        parse(path, &dialect, text.as_ref(), n_rows, count, warnings)
+    })
+}
+
+/// polars' parse of the file or of `text`, and the record check of its input.
+fn parse(
+    path: &Path,
+    dialect: &Dialect,
+    text: Option<&InMemory>,
+    n_rows: Option<usize>,
+    mut count: Option<std::thread::ScopedJoinHandle<'_, Option<records::QuickCount>>>,
+    warnings: &mut Vec<String>,
+) -> Result<(DataFrame, Dialect)> {
+    let try_parse_dates = may_hold_dates(path, dialect, text)?;
     let mut as_text: Vec<PlSmallStr> = Vec::new();
     loop {
         let mut overwrite = Schema::default();
@@ -55,17 +81,17 @@ pub(super) fn read_csv(
         }
         let options = CsvReadOptions::default()
             .with_has_header(dialect.has_header)
-            .with_infer_schema_length(Some(10_000))
+            .with_infer_schema_length(Some(INFER_ROWS))
             .with_n_rows(n_rows)
             .with_schema_overwrite((!as_text.is_empty()).then(|| std::sync::Arc::new(overwrite)))
             .with_parse_options(
                 CsvParseOptions::default()
                     .with_separator(dialect.delimiter)
                     .with_quote_char(Some(dialect.quote))
-                    .with_try_parse_dates(true)
+                    .with_try_parse_dates(try_parse_dates)
                     .with_missing_is_null(true),
             );
-        let result = match &text {
+        let result = match text {
             Some(t) => options
                 .into_reader_with_file_handle(Cursor::new(t.bytes.as_slice()))
                 .finish(),
@@ -77,13 +103,17 @@ pub(super) fn read_csv(
             Ok(df) => {
                 // polars pads short rows with nulls and reads blank lines as
                 // rows of nulls: check the record structure of the whole input.
-                let scan = scan_input(path, &dialect, text.as_ref(), df.width())?;
+                let counted = count.take().and_then(|h| h.join().ok().flatten());
+                let scan = match counted.and_then(|c| c.vouches_for(df.width())) {
+                    Some(true) => records::RecordScan::default(),
+                    _ => scan_input(path, dialect, text)?,
+                };
                 if let Some((line, msg)) = scan.problem {
                     return Err(Error::input(msg).at(path).line(line).hint(RAGGED_HINT));
                 }
                 let df = drop_blank_rows(df, scan.blank_lines, warnings)?;
                 warn_mixed_text(&df, dialect.has_header, warnings);
-                return Ok((df, dialect));
+                return Ok((df, dialect.clone()));
             }
             Err(e) => {
                 if let Some(col) = unparsable_column(&e)
@@ -96,10 +126,34 @@ pub(super) fn read_csv(
                     as_text.push(col.into());
                     continue;
                 }
-                return Err(csv_error(path, &e, &dialect, text.as_ref()));
+                return Err(csv_error(path, &e, dialect, text));
             }
         }
     }
+}
+
+/// Rows polars reads to infer the column types.
+const INFER_ROWS: usize = 10_000;
+
+/// Whether polars' date inference is needed ([`sniff::may_hold_dates`]),
+/// judged on what polars parses or on the file's first megabytes.
+fn may_hold_dates(path: &Path, dialect: &Dialect, text: Option<&InMemory>) -> Result<bool> {
+    let (d, q) = (dialect.delimiter, dialect.quote);
+    Ok(match text {
+        Some(t) => sniff::may_hold_dates(&t.bytes, true, d, q, INFER_ROWS),
+        None => {
+            let mut head = Vec::new();
+            reader(path, dialect)?
+                .take(PREVIEW_BYTES)
+                .read_to_end(&mut head)
+                .map_err(|e| Error::io(path, &e))?;
+            let whole = (head.len() as u64) < PREVIEW_BYTES;
+            if !whole && let Some(end) = head.iter().rposition(|&b| b == b'\n') {
+                head.truncate(end + 1);
+            }
+            sniff::may_hold_dates(&head, whole, d, q, INFER_ROWS)
+        }
+    })
 }
 
 /// Bytes a preview reads at most.
@@ -180,8 +234,7 @@ fn unparsable_column(e: &PolarsError) -> Option<String> {
 /// A CSV error with the line it is on, found by a diagnostic scan.
 fn csv_error(path: &Path, e: &PolarsError, dialect: &Dialect, text: Option<&InMemory>) -> Error {
     let mut err = polars_error(path, e);
-    // No field count to vouch for: the scan looks at every record.
-    if let Ok(scan) = scan_input(path, dialect, text, 0)
+    if let Ok(scan) = scan_input(path, dialect, text)
         && let Some((line, msg)) = scan.problem
     {
         err.message = msg;
@@ -263,12 +316,11 @@ fn in_memory_text(
     })
 }
 
-/// The record structure of what polars parsed.
+/// The record structure of what polars parsed, record by record.
 fn scan_input(
     path: &Path,
     dialect: &Dialect,
     text: Option<&InMemory>,
-    fields: usize,
 ) -> Result<records::RecordScan> {
     match text {
         Some(t) => Ok(records::scan_bytes(
@@ -277,27 +329,31 @@ fn scan_input(
             dialect.quote,
             !t.prefix,
         )),
-        None => scan_file(path, dialect, fields),
+        None => records::scan_reader(reader(path, dialect)?, dialect.delimiter, dialect.quote)
+            .map_err(|e| Error::io(path, &e)),
     }
 }
 
-/// Scan the file on disk (decompressing gzip) without holding it in memory:
-/// the quick count first, the full scan when it cannot vouch for the file.
-fn scan_file(path: &Path, dialect: &Dialect, fields: usize) -> Result<records::RecordScan> {
-    let (d, q) = (dialect.delimiter, dialect.quote);
-    let reader = || -> Result<Box<dyn Read>> {
-        let file = open(path)?;
-        Ok(if dialect.gzip {
-            Box::new(flate2::read::MultiGzDecoder::new(file))
-        } else {
-            Box::new(file)
-        })
-    };
-    let io = |e: std::io::Error| Error::io(path, &e);
-    if records::quick_check(reader()?, d, q, fields).map_err(io)? == Some(true) {
-        return Ok(records::RecordScan::default());
-    }
-    records::scan_reader(reader()?, d, q).map_err(io)
+/// The file on disk, decompressed when it is gzip, read without holding it in memory.
+fn reader(path: &Path, dialect: &Dialect) -> Result<Box<dyn Read>> {
+    let file = open(path)?;
+    Ok(if dialect.gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    })
+}
+
+/// The quick count of the file's records ([`records::quick_count`]); `None`
+/// when it cannot tell, and then the full scan decides.
+fn count_file(path: &Path, dialect: &Dialect) -> Option<records::QuickCount> {
+    records::quick_count(
+        reader(path, dialect).ok()?,
+        dialect.delimiter,
+        dialect.quote,
+    )
+    .ok()
+    .flatten()
 }
 
 /// Remove the rows of nulls polars made of blank lines. When the file also
