@@ -187,7 +187,7 @@ pub fn fit(
         }
         for (j, g) in grown.iter().enumerate() {
             for r in (0..n).filter(|&r| !seen[r]) {
-                raw[r * k + j] += g.tree.leaf_value(x.row(r))[0];
+                raw[r * k + j] += g.binned_leaf_value(&binned, r)[0];
             }
         }
         trees.extend(grown.into_iter().map(|g| g.tree));
