@@ -103,20 +103,17 @@ impl Problem<'_> {
     fn eval(&self, w: &[f64], grad: &mut [f64]) -> f64 {
         let (cols, outputs) = (self.x.cols, self.outputs);
         let dim = self.dim();
-        let blocks: Vec<(f64, Vec<f64>)> = self
-            .x
-            .data
-            .par_chunks(BLOCK * cols.max(1))
-            .enumerate()
-            .map(|(b, chunk)| {
+        let n = self.x.rows;
+        let blocks: Vec<(f64, Vec<f64>)> = (0..n.div_ceil(BLOCK))
+            .into_par_iter()
+            .map(|b| {
                 let mut g = vec![0.0; dim];
                 let mut loss = 0.0;
                 let mut z = vec![0.0; outputs];
                 let mut p = vec![0.0; outputs];
-                let rows = if cols == 0 { 0 } else { chunk.len() / cols };
-                for i in 0..rows {
-                    let row = &chunk[i * cols..(i + 1) * cols];
-                    let yi = self.y[b * BLOCK + i];
+                for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
+                    let row = self.x.row(i);
+                    let yi = self.y[i];
                     scores(w, row, &mut z);
                     if outputs == 1 {
                         // log(1 + e^z) - y·z, stably.
@@ -228,7 +225,7 @@ fn lbfgs(problem: &Problem<'_>, max_iter: usize, tol: f64) -> (Vec<f64>, usize) 
         iterations += 1;
         direction(&history, &g, &mut d);
         let mut slope = dot(&g, &d);
-        if !(slope < 0.0) {
+        if slope.is_nan() || slope >= 0.0 {
             // Not a descent direction (rounding): restart from the gradient.
             history.clear();
             d.iter_mut().zip(&g).for_each(|(di, gi)| *di = -gi);
