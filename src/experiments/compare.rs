@@ -42,6 +42,18 @@ pub struct MetricRow {
     pub marks: Vec<Mark>,
 }
 
+impl MetricRow {
+    /// The most folds any run has scores for (0: none kept per-fold scores).
+    pub fn fold_count(&self) -> usize {
+        self.values
+            .iter()
+            .flatten()
+            .map(|v| v.folds.len())
+            .max()
+            .unwrap_or(0)
+    }
+}
+
 /// Two or more runs compared.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {

@@ -154,13 +154,7 @@ pub fn diff_text(cmp: &Comparison, all: bool) -> String {
         .find(|m| m.name == cmp.metric)
         .or(cmp.metrics.first())
     {
-        let folds = m
-            .values
-            .iter()
-            .flatten()
-            .map(|v| v.folds.len())
-            .max()
-            .unwrap_or(0);
+        let folds = m.fold_count();
         if folds > 0 {
             out.push_str(&format!("\nPer-fold {}:\n", m.name));
             let mut header: Vec<String> = vec!["fold".into()];

@@ -209,13 +209,7 @@ impl CompareView {
             return;
         };
         let w = self.run_w(area.width as usize);
-        let folds = m
-            .values
-            .iter()
-            .flatten()
-            .map(|v| v.folds.len())
-            .max()
-            .unwrap_or(0);
+        let folds = m.fold_count();
         let table_h = (folds as u16 + 2).min(area.height / 2).max(3);
         let [table, chart] =
             Layout::vertical([Constraint::Length(table_h), Constraint::Min(0)]).areas(area);
