@@ -287,6 +287,30 @@ fn logistic_regression_reaches_scikit_learns_optimum() {
     }
 }
 
+/// Logistic regression sums its rows in fixed blocks: the maintenance set's 7,500 training rows
+/// (four blocks) give the same model bytes, binary and multinomial, on one thread and on two.
+#[test]
+fn logistic_regression_gives_the_same_model_bytes_on_one_and_two_threads() {
+    let text = std::fs::read_to_string(fixture("golden/logistic_golden.json")).unwrap();
+    let golden: Value = serde_json::from_str(&text).unwrap();
+    let train = load(&golden["datasets"]["maintenance"]).rows(|r| r % 4 != 0);
+    let three: Vec<usize> = (0..train.x.rows).map(|r| r % 3).collect();
+    let (info, p) = params("logistic_regression", Task::Classification, &[]);
+    for target in [train.target(), TargetRef::Classes(&three, 3)] {
+        let fit = || {
+            let m = algorithms::fit(info, &p, &train.x, target, 7).unwrap();
+            serde_json::to_vec(&m).unwrap()
+        };
+        let pool = |n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .unwrap()
+        };
+        assert_eq!(pool(1).install(fit), pool(2).install(fit));
+    }
+}
+
 /// A model file of format 2 holding linfa-logistic's binary or multinomial model (what lathe
 /// wrote before its own L-BFGS) still loads and predicts linfa's probabilities.
 #[test]
