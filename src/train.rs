@@ -21,6 +21,7 @@
 //! [`matrix`] is the single adapter between polars and their matrix types.
 
 pub mod algorithms;
+pub mod explain;
 pub mod features;
 pub mod hist;
 pub mod knn;

@@ -9,14 +9,18 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::train::Task;
 use crate::train::algorithms::{Model, Predictions};
+use crate::train::explain::Background;
 use crate::train::features::{FittedColumn, FittedPipeline, RawTable, Unseen};
 
 /// Version of the model file; a newer one is refused. Version 2: decision
 /// trees, forests, gradient boosting and k-NN are lathe's own engines (version 1
 /// held smartcore's and perpetual's models, which no longer load). Version 3:
 /// logistic regression is lathe's own L-BFGS (`logistic`); version-2 models of
-/// linfa-logistic still load and predict.
-pub const MODEL_FORMAT_VERSION: u32 = 3;
+/// linfa-logistic still load and predict. Version 4: trees keep their node
+/// covers (exact TreeSHAP) and the model keeps its training rows' mean and a
+/// small background sample ([`Background`]) for explanations; older models
+/// are explained by a sampling estimate.
+pub const MODEL_FORMAT_VERSION: u32 = 4;
 
 /// Algorithms whose version-1 models came from crates lathe no longer uses.
 const REPLACED_IN_V2: &[&str] = &["decision_tree", "random_forest", "gradient_boosting", "knn"];
@@ -34,6 +38,9 @@ pub struct FittedModel {
     pub model: Model,
     /// Decision threshold on the positive class's probability (binary).
     pub threshold: Option<f64>,
+    /// What explanations need of the training rows (format 4 on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background: Option<Background>,
 }
 
 /// What the model says about rows.

@@ -163,7 +163,7 @@ pub fn fit(
                     h: &h[j * n..(j + 1) * n],
                 };
                 let mut tree_rng = rng_for(seed, (round * k + j) as u64);
-                grow(
+                let mut g = grow(
                     &binned,
                     &stats,
                     rows.clone(),
@@ -171,7 +171,11 @@ pub fn fit(
                     &p.tree,
                     p.learning_rate,
                     &mut tree_rng,
-                )
+                );
+                // The cover is the sample weight (the row count without
+                // weights), not the hessian: the rows' share of each branch.
+                g.set_cover(weights);
+                g
             })
             .collect();
         // New raw scores: the grown rows by their leaves, the others by traversal.
@@ -253,22 +257,33 @@ impl Booster {
     pub fn predict(&self, x: &Matrix) -> Vec<f64> {
         let k = self.per_round();
         let width = if self.loss == Loss::LogLoss { 2 } else { k };
+        let raw = self.raw_scores(x);
         let mut out = vec![0.0; x.rows * width];
-        out.par_chunks_mut(width * 256)
+        for (o, z) in out.chunks_mut(width).zip(raw.chunks(k)) {
+            let p = link(self.loss, z);
+            if self.loss == Loss::LogLoss {
+                o[0] = 1.0 - p[0];
+                o[1] = p[0];
+            } else {
+                o.copy_from_slice(&p);
+            }
+        }
+        out
+    }
+
+    /// The raw scores of every row of `x` (rows × trees per round): the
+    /// log-odds for the log loss, a logit per class for softmax, the value.
+    pub fn raw_scores(&self, x: &Matrix) -> Vec<f64> {
+        let k = self.per_round();
+        let mut out = vec![0.0; x.rows * k];
+        out.par_chunks_mut(k * 256)
             .enumerate()
             .for_each(|(chunk, block)| {
-                for (i, o) in block.chunks_mut(width).enumerate() {
+                for (i, z) in block.chunks_mut(k).enumerate() {
                     let row = x.row(chunk * 256 + i);
-                    let mut z = self.init.clone();
+                    z.copy_from_slice(&self.init[..k]);
                     for (t, tree) in self.trees.iter().enumerate() {
                         z[t % k] += tree.leaf_value(row).first().copied().unwrap_or(0.0);
-                    }
-                    let p = link(self.loss, &z);
-                    if self.loss == Loss::LogLoss {
-                        o[0] = 1.0 - p[0];
-                        o[1] = p[0];
-                    } else {
-                        o.copy_from_slice(&p);
                     }
                 }
             });

@@ -60,7 +60,9 @@ pub fn fit(x: &Matrix, y: Target<'_>, p: &ForestParams, seed: u64) -> Result<For
             let h = vec![1.0; n];
             let stats = Stats { m, s: &base, h: &h };
             let rows = (0..n as u32).collect();
-            return grow(&binned, &stats, rows, &features, &p.tree, 1.0, &mut rng).tree;
+            let mut g = grow(&binned, &stats, rows, &features, &p.tree, 1.0, &mut rng);
+            g.set_cover(None);
+            return g.tree;
         }
         let mut counts = vec![0u32; n];
         for _ in 0..n {
@@ -74,7 +76,11 @@ pub fn fit(x: &Matrix, y: Target<'_>, p: &ForestParams, seed: u64) -> Result<For
             .collect();
         let rows = (0..n as u32).filter(|&r| counts[r as usize] > 0).collect();
         let stats = Stats { m, s: &s, h: &h };
-        grow(&binned, &stats, rows, &features, &p.tree, 1.0, &mut rng).tree
+        let mut g = grow(&binned, &stats, rows, &features, &p.tree, 1.0, &mut rng);
+        // The cover is the bootstrap-weighted count, as scikit-learn's
+        // `weighted_n_node_samples`.
+        g.set_cover(Some(&h));
+        g.tree
     };
     let trees: Vec<Tree> = (0..p.n_trees.max(1))
         .into_par_iter()

@@ -49,6 +49,8 @@ pub struct Stats<'a> {
 /// A fitted tree as data. Node 0 is the root; a node with `left == 0` is a
 /// leaf. A row goes left when its value is `<= threshold`, or when it is
 /// missing and `missing_left`. `value[node * outputs..]` is the node's output.
+/// `cover[node]` is the training weight that reached the node (model format
+/// 4 on; empty in older models), which exact TreeSHAP needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tree {
     pub outputs: usize,
@@ -58,6 +60,8 @@ pub struct Tree {
     pub left: Vec<u32>,
     pub right: Vec<u32>,
     pub value: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cover: Vec<f64>,
 }
 
 impl Tree {
@@ -84,6 +88,21 @@ impl Tree {
     pub fn leaves(&self) -> usize {
         self.left.iter().filter(|&&l| l == 0).count()
     }
+
+    /// Whether every node has a cover whose children add up to it (what
+    /// exact TreeSHAP needs; models before format 4 have none).
+    pub fn has_cover(&self) -> bool {
+        self.cover.len() == self.left.len()
+            && !self.cover.is_empty()
+            && self.cover[0] > 0.0
+            && (0..self.left.len()).all(|n| {
+                let (l, r) = (self.left[n] as usize, self.right[n] as usize);
+                l == 0
+                    || (self.cover.get(l).zip(self.cover.get(r))).is_some_and(|(a, b)| {
+                        (a + b - self.cover[n]).abs() <= 1e-9 * self.cover[n].abs().max(1.0)
+                    })
+            })
+    }
 }
 
 /// A grown tree and where its training rows ended: `rows[range]` for each leaf node.
@@ -98,6 +117,29 @@ pub struct Grown {
 }
 
 impl Grown {
+    /// Set the tree's node covers: the summed `weight` of the training rows
+    /// in each node (the row count without weights). Children are added
+    /// after their parent, so one backward pass sums the leaves upwards.
+    pub fn set_cover(&mut self, weight: Option<&[f64]>) {
+        let t = &mut self.tree;
+        let mut cover = vec![0.0; t.left.len()];
+        for (node, range) in &self.leaves {
+            cover[*node] = match weight {
+                Some(w) => self.rows[range.clone()]
+                    .iter()
+                    .map(|&r| w[r as usize])
+                    .sum(),
+                None => range.len() as f64,
+            };
+        }
+        for n in (0..cover.len()).rev() {
+            if t.left[n] != 0 {
+                cover[n] = cover[t.left[n] as usize] + cover[t.right[n] as usize];
+            }
+        }
+        t.cover = cover;
+    }
+
     /// The leaf output of row `r` of the binned matrix the tree was grown on —
     /// the same leaf [`Tree::leaf_value`] finds from the raw row, read from the
     /// one-byte codes (column-major, cache-friendly) instead of the `f64` rows.
@@ -166,6 +208,7 @@ pub fn grow(
             left: Vec::new(),
             right: Vec::new(),
             value: Vec::new(),
+            cover: Vec::new(),
         },
         scale,
         totals: Vec::new(),

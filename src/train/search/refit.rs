@@ -14,9 +14,10 @@ use super::{SearchContext, SearchEvent, SearchObserver};
 use crate::error::{Error, Result};
 use crate::jobs::panic_message;
 use crate::train::algorithms::Model;
+use crate::train::explain::Background;
 use crate::train::features::{FittedPipeline, RawTable};
 use crate::train::metrics;
-use crate::train::model::FittedModel;
+use crate::train::model::{FittedModel, MODEL_FORMAT_VERSION};
 use crate::train::record::{RunRecord, RunStatus};
 use crate::train::spec::{Config, Prepared};
 
@@ -133,8 +134,9 @@ pub fn fit_final(
     } else {
         permutation_importance(prep, &pipeline, &model, holdout, seed)?
     };
+    let background = Background::fit(&pipeline, raw, &prep.split.train, seed)?;
     let file = FittedModel {
-        format_version: 1,
+        format_version: MODEL_FORMAT_VERSION,
         algorithm: cfg.algorithm.id.to_owned(),
         task: prep.task,
         target: prep.target.clone(),
@@ -142,6 +144,7 @@ pub fn fit_final(
         pipeline,
         model,
         threshold,
+        background: Some(background),
     };
     let bytes = crate::train::model::canonical_json(&file)?;
     Ok((bytes, holdout_metrics, importance))
