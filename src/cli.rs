@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod completions;
 pub mod data;
 pub mod drift;
+pub mod explain;
 pub mod init;
 pub mod label;
 pub mod output;
@@ -61,6 +62,8 @@ pub enum Command {
     Bundle(bundle::BundleCommand),
     /// Score a data file with a bundle's model; predictions go to a CSV file.
     Predict(bundle::PredictArgs),
+    /// Explain a run's or a bundle's model on rows of a data file (SHAP values per column).
+    Explain(Box<explain::ExplainArgs>),
     /// Serve a bundle over HTTP (Open Inference Protocol v2, MLflow scoring, Prometheus metrics).
     Serve(crate::serve::ServeArgs),
     /// Check fresh data for drift against a reference, column by column; exit 1 on dataset drift.
@@ -149,6 +152,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<i32> {
         Command::Runs(cmd) => runs::run(cli, cmd),
         Command::Bundle(cmd) => bundle::run(cli, cmd),
         Command::Predict(args) => bundle::predict(cli, args),
+        Command::Explain(args) => explain::run(cli, args),
         Command::Serve(args) => crate::serve::main_with(args).map(|()| 0),
         Command::Drift(args) => drift::run(cli, args),
         Command::Pipeline(cmd) => pipeline::run(cli, cmd),

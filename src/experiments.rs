@@ -18,6 +18,7 @@ pub mod gc;
 pub mod index;
 pub mod leaderboard;
 pub mod mlflow;
+pub mod shap_charts;
 pub mod significance;
 
 pub use crate::train::record::{Lineage, MetricSummary, RunRecord, RunStatus, StudyRecord};
