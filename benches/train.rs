@@ -20,7 +20,12 @@
 //!    10k, 100k and 1M rows of `maint_1m.parquet` (80/20), and k-NN's with
 //!    2,000 queries fixed, beside scikit-learn's;
 //! 5. (with the `tui` feature) the Train screen's frames while it trains on
-//!    the sample project's 10,000-row table with both cores busy.
+//!    the sample project's 10,000-row table with both cores busy;
+//! 6. with `--explain` (alone), exact TreeSHAP of the 100-tree forest and the
+//!    boosting model on 10,000 test rows, on 1 and 2 threads, beside shap's
+//!    TreeExplainer on scikit-learn's RandomForestClassifier(100, depth 10)
+//!    and HistGradientBoostingClassifier(100) fitted on the same rows (shap
+//!    must be installed in the peer's venv: `pip install shap`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
@@ -144,6 +149,10 @@ fn main() {
         .unwrap_or_else(|| PathBuf::from("../peer-bench/data/maint_100k.parquet"));
     if args.iter().any(|a| a == "--child") {
         child(&path);
+        return;
+    }
+    if args.iter().any(|a| a == "--explain") {
+        explain(&path, &PathBuf::from("target/bench-train"));
         return;
     }
     if args.iter().any(|a| a == "--scaling-only") {
@@ -279,6 +288,64 @@ fn main() {
     }
     #[cfg(feature = "tui")]
     frames();
+}
+
+/// Rows explained by the TreeSHAP benchmark.
+const EXPLAIN_ROWS: usize = 10_000;
+
+/// TreeSHAP of the forest and the booster, lathe on 1 and 2 threads beside shap.
+fn explain(path: &Path, out_dir: &Path) {
+    use lathe::train::explain::{Options, explain};
+    use lathe::train::features::RawTable;
+    use lathe::train::model::FittedModel;
+    std::fs::create_dir_all(out_dir).unwrap();
+    let prep = prepare(path, None, 0.2, 2, vec![models()[2].clone(), boosting()]);
+    let rows: Vec<usize> = prep.split.holdout.iter().copied().take(EXPLAIN_ROWS).collect();
+    std::fs::write(
+        out_dir.join("split.json"),
+        serde_json::json!({"train": prep.split.train, "test": rows}).to_string(),
+    )
+    .unwrap();
+    let peer = run_peer(path, out_dir, &["--explain"]);
+    println!(
+        "TreeSHAP of {} test rows ({}, {} training rows)",
+        rows.len(),
+        path.display(),
+        prep.split.train.len()
+    );
+    println!(
+        "{:<20} {:>10} {:>10} {:>10} {:>9} {:>9}",
+        "model", "lathe 1t s", "lathe 2t s", "shap s", "1t ratio", "2t ratio"
+    );
+    let raw: &RawTable = &prep.raw;
+    for cfg in &prep.configs {
+        let (bytes, _, _) = search::fit_final(&prep, cfg, None).unwrap();
+        let model = FittedModel::from_json(&bytes).unwrap();
+        let mut secs = [0.0; 2];
+        for (i, threads) in [1usize, 2].into_iter().enumerate() {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let t = Instant::now();
+            let e = pool.install(|| explain(&model, raw, &rows, &Options::default()).unwrap());
+            secs[i] = t.elapsed().as_secs_f64();
+            assert!(e.method.is_exact() && e.additivity_error() < 1e-9);
+        }
+        let id = cfg.algorithm.id;
+        let sk = peer
+            .as_ref()
+            .and_then(|p| p["explain"][id].as_f64())
+            .unwrap_or(f64::NAN);
+        println!(
+            "{id:<20} {:>10.3} {:>10.3} {sk:>10.3} {:>8.2}× {:>8.2}×",
+            secs[0],
+            secs[1],
+            secs[0] / sk,
+            secs[1] / sk
+        );
+    }
+    println!("(ratio: lathe's time / shap's; shap's TreeExplainer is single-threaded C++)");
 }
 
 /// Fit + predict time against rows, lathe beside scikit-learn.

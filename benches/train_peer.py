@@ -2,6 +2,7 @@
 
 Usage: train_peer.py DATA.parquet SPLIT.json              -> one JSON document on stdout
        train_peer.py DATA.parquet SPLIT.json --scaling N  -> fit + predict times on the first N rows
+       train_peer.py DATA.parquet SPLIT.json --explain    -> shap TreeExplainer seconds on the test rows
 The five models and their settings are peer-bench's (bench.py make_model), plus
 HistGradientBoostingClassifier(max_iter=100) for lathe's gradient boosting; the split is lathe's
 (SPLIT.json: train/test row indices, and knn_test for the scaling curve). The cross-validation
@@ -108,6 +109,17 @@ def main():
     X = pd.get_dummies(df[num + cat], columns=cat, dtype="float64").to_numpy(dtype="float64")
     split = json.load(open(split_path))
     tr, te = np.array(split["train"]), np.array(split["test"])
+    if len(sys.argv) > 3 and sys.argv[3] == "--explain":
+        import shap
+
+        out = {"explain": {}, "shap": shap.__version__}
+        for name in ["random_forest", "gradient_boosting"]:
+            m = model(name).fit(X[tr], y[tr])
+            t0 = time.perf_counter()
+            shap.TreeExplainer(m).shap_values(X[te], check_additivity=False)
+            out["explain"][name] = time.perf_counter() - t0
+        json.dump(out, sys.stdout)
+        return
     if scaling:
         knn_te = np.array(split["knn_test"])
         out = {"scaling": {}}
