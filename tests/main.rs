@@ -12,6 +12,8 @@ mod containers;
 mod drift;
 mod drift_stats;
 mod experiments;
+#[cfg(feature = "tui")]
+mod explain_screens;
 mod golden;
 mod label;
 #[cfg(feature = "tui")]
