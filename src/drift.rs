@@ -18,6 +18,7 @@ pub mod batches;
 pub mod compute;
 pub mod profile;
 pub mod report;
+pub mod shap;
 pub mod source;
 pub mod spec;
 pub mod stats;

@@ -14,6 +14,7 @@
 pub mod charts;
 pub mod compare;
 pub mod curation;
+pub mod explain;
 pub mod gc;
 pub mod index;
 pub mod leaderboard;

@@ -13,6 +13,8 @@ mod drift;
 mod drift_stats;
 mod experiments;
 mod explain;
+#[cfg(feature = "tui")]
+mod explain_screens;
 mod golden;
 mod label;
 #[cfg(feature = "tui")]

@@ -8,7 +8,10 @@
 //!   recorded at export, with the same tests as the columns;
 //! - **performance**: when the fresh data carries the target, the model's
 //!   metrics on it, next to the ones measured at training (hold-out, or the
-//!   cross-validation mean).
+//!   cross-validation mean);
+//! - **what the drift means to the model**: mean |SHAP| per input column on
+//!   the bundle's training sample and on the fresh rows, and the change
+//!   ([`crate::drift::shap`]).
 
 use std::path::Path;
 
@@ -18,6 +21,7 @@ use serde::Serialize;
 use crate::bundle::manifest::{Bundle, InputKind, MANIFEST};
 use crate::drift::compute::{DriftReport, compare};
 use crate::drift::profile::ReferenceProfile;
+use crate::drift::shap::{self, ShapDrift};
 use crate::drift::spec::DriftSpec;
 use crate::error::{Error, Result};
 use crate::jobs::CancelToken;
@@ -63,6 +67,8 @@ pub struct Performance {
 pub struct ModelCheck {
     pub predictions: Option<DriftReport>,
     pub performance: Option<Performance>,
+    /// Mean |SHAP| per input column, reference against current.
+    pub shap: Option<ShapDrift>,
     /// Why a part could not be done.
     pub notes: Vec<String>,
 }
@@ -98,6 +104,7 @@ impl BundleReference {
         let mut out = ModelCheck {
             predictions: None,
             performance: None,
+            shap: None,
             notes: Vec::new(),
         };
         let names: Vec<String> = current
@@ -145,7 +152,40 @@ impl BundleReference {
         if names.contains(&m.target) {
             out.performance = self.performance(current, &scored)?;
         }
+        match self.shap(&raw, cancel) {
+            Ok(s) => out.shap = Some(s),
+            Err(e) if e.kind == crate::error::ErrorKind::Cancelled => return Err(e),
+            Err(e) => out
+                .notes
+                .push(format!("the SHAP change is not computed: {}", e.message)),
+        }
         Ok(out)
+    }
+
+    /// Mean |SHAP| on the bundle's training sample (or, for bundles without
+    /// one, the rows rebuilt from its profile) against `current`.
+    fn shap(&self, current: &RawTable, cancel: &CancelToken) -> Result<ShapDrift> {
+        let model = &self.bundle.model;
+        let sample: Option<Vec<serde_json::Map<String, serde_json::Value>>> = self
+            .bundle
+            .manifest
+            .reference
+            .get("sample")
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .filter(|rows: &Vec<_>| !rows.is_empty());
+        let (reference, note) = match sample {
+            Some(rows) => (shap::raw_of_rows(model, &rows), None),
+            None => (
+                shap::raw_of_frame(model, &self.profile.to_frame()?)?,
+                Some(
+                    "the bundle carries no training sample: the reference rows are rebuilt from its profile, one column at a time, so the reference mean |SHAP| ignores how columns vary together"
+                        .to_owned(),
+                ),
+            ),
+        };
+        let mut s = shap::compare(model, &reference, current, cancel)?;
+        s.notes.extend(note);
+        Ok(s)
     }
 
     fn performance(&self, current: &DataFrame, scored: &Scored) -> Result<Option<Performance>> {

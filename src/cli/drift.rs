@@ -176,6 +176,7 @@ pub fn run(cli: &Cli, args: &DriftArgs) -> Result<i32> {
         (Some(_), None) => Some(crate::bundle::drift::ModelCheck {
             predictions: None,
             performance: None,
+            shap: None,
             notes: vec![format!(
                 "the current file has {} rows and was read column by column; scoring it for prediction drift and metrics needs its rows in memory, so that part is skipped",
                 rep.current_rows
@@ -393,6 +394,9 @@ fn model_text(check: &crate::bundle::drift::ModelCheck) -> String {
             &rows,
             &[false, true, true, true],
         ));
+    }
+    if let Some(s) = &check.shap {
+        out.push_str(&s.text());
     }
     for n in &check.notes {
         out.push_str(&format!("note: {n}\n"));

@@ -111,7 +111,7 @@ impl App {
             label: LabelScreen::new(tx.clone()),
             train: TrainScreen::new(tx.clone()),
             drift: DriftScreen::new(tx.clone()),
-            experiments: ExperimentsScreen::new(),
+            experiments: ExperimentsScreen::new().with_events(tx.clone()),
             bundles: BundlesScreen::new(tx.clone()),
             screen: Screen::Data,
             picker: None,
@@ -170,6 +170,7 @@ impl App {
                         && !self.label.busy()
                         && !self.train.busy()
                         && !self.drift.busy()
+                        && !self.experiments.busy()
                         && !self.bundles.busy() =>
                 {
                     return;
@@ -194,6 +195,9 @@ impl App {
             self.show_error(&e);
         }
         if let Some(e) = self.label.poll() {
+            self.show_error(&e);
+        }
+        if let Some(e) = self.experiments.poll() {
             self.show_error(&e);
         }
         if !self.train.busy()
@@ -529,6 +533,9 @@ impl App {
             Action::InitProject => self.init_project(),
             Action::Screen(n) => match Screen::from_number(n) {
                 Some(s) => {
+                    if self.screen == Screen::Experiments && s != Screen::Experiments {
+                        self.experiments.leave();
+                    }
                     self.screen = s;
                     if s == Screen::Train {
                         self.train.sync(&self.data);
@@ -581,6 +588,14 @@ impl App {
                         }
                         Screen::Bundles => self.bundles.action(other),
                         Screen::Drift => {
+                            if other == Action::Start {
+                                // The Experiments screen's selected run explains the drift.
+                                self.drift.model_run = self
+                                    .experiments
+                                    .selected()
+                                    .filter(|r| r.has_model)
+                                    .map(|r| r.run_id.clone());
+                            }
                             if let Some(e) = self.drift.action(other) {
                                 self.show_error(&e);
                             }

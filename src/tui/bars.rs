@@ -245,9 +245,9 @@ pub fn keys(app: &App, f: &mut Frame, area: Rect) {
                 (Action::Help, "help"),
                 (Action::Toggle, "mark"),
                 (Action::Edit, "compare"),
+                (Action::Explain, "explain"),
                 (Action::Sort, "sort"),
                 (Action::Search, "filter"),
-                (Action::Start, "reload"),
                 (Action::Quit, "quit"),
             ],
             Screen::Train => &[

@@ -70,6 +70,8 @@ pub enum Action {
     Setup,
     /// Experiments: the pipeline runs' history.
     Pipeline,
+    /// Experiments: explain the run (SHAP values, global and per row).
+    Explain,
     Screen(u8),
 }
 
@@ -126,6 +128,7 @@ impl Action {
             ("order".into(), Self::Order, "label queue order"),
             ("setup".into(), Self::Setup, "label col/classes"),
             ("pipeline".into(), Self::Pipeline, "pipeline runs"),
+            ("explain".into(), Self::Explain, "explain run (SHAP)"),
         ];
         for i in 1..=6u8 {
             v.push((format!("screen_{i}"), Self::Screen(i), "go to screen"));

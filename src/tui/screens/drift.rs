@@ -57,6 +57,10 @@ pub struct Outcome {
     pub spec_file: Option<String>,
     /// What the loads warned about, per file.
     pub warnings: Vec<String>,
+    /// With a model (the run selected on the Experiments screen): mean
+    /// |SHAP| per column on both sides, and why it is missing when it is.
+    pub shap: Option<crate::drift::shap::ShapDrift>,
+    pub shap_note: Option<String>,
 }
 
 pub struct DriftScreen {
@@ -68,6 +72,9 @@ pub struct DriftScreen {
     pub current: usize,
     /// The project's `drift.toml`, when it has one (checked again at each start).
     pub spec_path: Option<PathBuf>,
+    /// The run whose model explains the drift (the Experiments screen's
+    /// selected run with a stored model), set by the app at each start.
+    pub model_run: Option<String>,
     pub outcome: Option<Outcome>,
     job: Option<jobs::Handle>,
     /// Selected row of the column table.
@@ -89,6 +96,7 @@ impl DriftScreen {
             reference: 0,
             current: 0,
             spec_path: None,
+            model_run: None,
             outcome: None,
             job: None,
             row: 0,
@@ -227,6 +235,11 @@ impl DriftScreen {
             reference: reference.clone(),
             current: current.clone(),
             spec_file: self.find_spec(),
+            model: self
+                .project
+                .as_ref()
+                .zip(self.model_run.clone())
+                .map(|(p, id)| (crate::experiments::Store::open(p), id)),
         };
         self.spec_path = req.spec_file.clone();
         let handle = jobs::compare(req, self.tx.clone())

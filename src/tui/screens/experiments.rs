@@ -11,16 +11,22 @@
 //! run index that takes milliseconds for thousands of runs.
 //! Drawing is `experiments/render.rs` (leaderboard, detail) and
 //! `experiments/compare.rs` (the comparison); `experiments/pipeline.rs` is
-//! the history of the project's pipeline runs.
+//! the history of the project's pipeline runs; `experiments/explain.rs`
+//! (drawn by `explain_render.rs`) is a run's SHAP explanation, global and
+//! per row, computed off the UI thread.
 
 mod compare;
+mod explain;
+mod explain_render;
 mod pipeline;
 mod render;
 
+pub use explain::{ExplainView, Pane as ExplainPane};
 pub use pipeline::PipelineView;
 
 use std::cell::Cell;
 use std::path::PathBuf;
+use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
@@ -32,6 +38,7 @@ use crate::experiments::compare::{Comparison, DEFAULT_ALPHA};
 use crate::experiments::leaderboard::{Filter, Leaderboard, SortKey};
 use crate::experiments::{RunRecord, Store};
 use crate::project::Project;
+use crate::tui::event::Event;
 use crate::tui::keymap::Action;
 
 /// Where `export` writes, inside the project folder.
@@ -143,6 +150,11 @@ enum Undo {
 pub struct ExperimentsScreen {
     store: Option<Store>,
     project_root: Option<PathBuf>,
+    project: Option<Project>,
+    /// Wakes the event loop when a background job has news.
+    wake: Option<Sender<Event>>,
+    /// The selected run's explanation, when shown.
+    pub explain: Option<ExplainView>,
     pub board: Leaderboard,
     /// Row indices shown, filtered and sorted.
     pub view: Vec<usize>,
@@ -173,6 +185,9 @@ impl ExperimentsScreen {
         Self {
             store: None,
             project_root: None,
+            project: None,
+            wake: None,
+            explain: None,
             board: Leaderboard {
                 metrics: Vec::new(),
                 rows: Vec::new(),
@@ -196,9 +211,17 @@ impl ExperimentsScreen {
         }
     }
 
+    /// Background jobs (explanations) wake the event loop through `tx`.
+    pub fn with_events(mut self, tx: Sender<Event>) -> Self {
+        self.wake = Some(tx);
+        self
+    }
+
     pub fn set_project(&mut self, project: &Project) {
         self.store = Some(Store::open(project));
         self.project_root = Some(project.root.clone());
+        self.project = Some(project.clone());
+        self.explain = None;
         self.marked.clear();
         self.compare = None;
         self.pipeline = None;
@@ -293,11 +316,71 @@ impl ExperimentsScreen {
     }
 
     pub fn typing(&self) -> bool {
-        self.input.is_some()
+        self.input.is_some() || self.explain.as_ref().is_some_and(ExplainView::typing)
+    }
+
+    /// An explanation job is running.
+    pub fn busy(&self) -> bool {
+        self.explain.as_ref().is_some_and(ExplainView::busy)
+    }
+
+    /// Apply the explanation jobs' news; an error to show in a dialog.
+    pub fn poll(&mut self) -> Option<Error> {
+        let v = self.explain.as_mut()?;
+        let (err, keep) = v.poll();
+        if !keep {
+            self.explain = None;
+        }
+        err
+    }
+
+    /// The user left the screen: a running explanation is cancelled (one
+    /// already computed stays on show).
+    pub fn leave(&mut self) {
+        if let Some(v) = &mut self.explain {
+            v.row_job = None;
+            if v.load.is_some() {
+                self.explain = None;
+                self.status = "explanation cancelled (left the screen)".to_owned();
+            }
+        }
+    }
+
+    /// Explain the selected run: its global view, computed in the background.
+    fn open_explain(&mut self) -> Result<()> {
+        let (Some(store), Some(project)) = (&self.store, &self.project) else {
+            return Ok(());
+        };
+        let Some(r) = self.selected() else {
+            self.status = "no run selected".to_owned();
+            return Ok(());
+        };
+        if !r.has_model {
+            return Err(Error::usage(format!(
+                "run {} has no stored model to explain",
+                r.short_id()
+            ))
+            .hint("only the best configuration of each algorithm is refitted and stored; pick a run whose detail line says 'model stored'"));
+        }
+        let label = r.name.clone().unwrap_or_else(|| r.algorithm.clone());
+        self.explain = Some(ExplainView::open(
+            project,
+            store,
+            &r.run_id.clone(),
+            &label,
+            self.wake.clone(),
+        )?);
+        self.status.clear();
+        Ok(())
     }
 
     /// A key while a text field has focus.
     pub fn type_key(&mut self, key: KeyEvent) -> Reply {
+        if let Some(v) = &mut self.explain
+            && v.typing()
+        {
+            return v.type_key(key).into();
+        }
         let Some((kind, text)) = &mut self.input else {
             return Reply::Nothing;
         };
@@ -407,6 +490,16 @@ impl ExperimentsScreen {
 
     /// An action of this screen.
     pub fn action(&mut self, a: Action) -> Reply {
+        if let Some(v) = &mut self.explain {
+            return match v.action(a) {
+                Ok(true) => Reply::Nothing,
+                Ok(false) => {
+                    self.explain = None;
+                    Reply::Nothing
+                }
+                Err(e) => Reply::Error(e),
+            };
+        }
         if self.compare.is_some() {
             return self.compare_action(a);
         }
@@ -458,6 +551,7 @@ impl ExperimentsScreen {
             Action::Undo => return self.undo().into(),
             Action::Export => return self.export().into(),
             Action::Pipeline => return self.open_pipeline().into(),
+            Action::Explain => return self.open_explain().into(),
             Action::Close => {
                 if !self.marked.is_empty() {
                     self.marked.clear();

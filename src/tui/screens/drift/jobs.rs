@@ -125,6 +125,8 @@ pub struct CompareRequest {
     pub current: Pick,
     /// The project's `drift.toml`; `None` uses Evidently's defaults.
     pub spec_file: Option<PathBuf>,
+    /// A run whose stored model says what the drift means to it.
+    pub model: Option<(crate::experiments::Store, String)>,
 }
 
 /// Load both sources and compare them on a background thread.
@@ -154,6 +156,24 @@ fn run_compare(req: CompareRequest, out: &Outbox, cancel: &CancelToken) -> Resul
     out.stage(format!("comparing {} with {}", c.name, r.name), 0.6);
     let report = drift::compare(&reference.frame, &current.frame, &spec, cancel)
         .map_err(|e| locate(e, r, c))?;
+    let (shap, shap_note) = match &req.model {
+        None => (None, None),
+        Some((store, id)) => {
+            out.stage("mean |SHAP| on both sides".into(), 0.8);
+            match model_shap(store, id, &reference.frame, &current.frame, cancel) {
+                Ok(s) => (Some(s), None),
+                Err(e) if e.kind == crate::error::ErrorKind::Cancelled => return Err(e),
+                Err(e) => (
+                    None,
+                    Some(format!(
+                        "no SHAP change for run {}: {}",
+                        &id[..12.min(id.len())],
+                        e.message
+                    )),
+                ),
+            }
+        }
+    };
     let warnings = [(r, &reference.warnings), (c, &current.warnings)]
         .into_iter()
         .flat_map(|(p, ws)| ws.iter().map(move |w| format!("{}: {w}", p.shown)))
@@ -169,7 +189,26 @@ fn run_compare(req: CompareRequest, out: &Outbox, cancel: &CancelToken) -> Resul
             .and_then(Path::file_name)
             .map(|n| n.to_string_lossy().into_owned()),
         warnings,
+        shap,
+        shap_note,
     })
+}
+
+/// Mean |SHAP| of run `id`'s model on both frames.
+fn model_shap(
+    store: &crate::experiments::Store,
+    id: &str,
+    reference: &polars::prelude::DataFrame,
+    current: &polars::prelude::DataFrame,
+    cancel: &CancelToken,
+) -> Result<crate::drift::shap::ShapDrift> {
+    use crate::drift::shap;
+    let model = crate::train::model::FittedModel::from_json(&store.read_model(id)?)?;
+    let r = shap::raw_of_frame(&model, reference)
+        .map_err(|e| Error::input(format!("reference: {}", e.message)))?;
+    let c = shap::raw_of_frame(&model, current)
+        .map_err(|e| Error::input(format!("current: {}", e.message)))?;
+    shap::compare(&model, &r, &c, cancel)
 }
 
 /// Name the file a comparison error is about ("the current data has no rows").

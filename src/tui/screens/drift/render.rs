@@ -119,25 +119,29 @@ impl DriftScreen {
             .max()
             .unwrap_or(4)
             .max(4);
-        // name, type, test, score, threshold, verdict, two histograms, 7 gaps.
-        let fixed = name_w + 4 + test_w + 7 + 4 + 7 + 7;
+        // name, type, test, score, threshold, verdict, (SHAP Δ,) two histograms, 7 gaps.
+        let shap_w = if o.shap.is_some() { 8 } else { 0 };
+        let fixed = name_w + 4 + test_w + 7 + 4 + 7 + 7 + shap_w + usize::from(shap_w > 0);
         let hist_w = ((table_area.width as usize).saturating_sub(fixed) / 2).clamp(3, 20);
         let (ref_h, cur_h) = if hist_w >= 9 {
             ("reference", "current")
         } else {
             ("ref", "cur")
         };
-        let header = Row::new(vec![
+        let mut head = vec![
             Cell::from("column"),
             Cell::from("type"),
             Cell::from("test"),
             Cell::from(Line::from("score").right_aligned()),
             Cell::from(Line::from("thr").right_aligned()),
             Cell::from("verdict"),
-            Cell::from(Span::styled(ref_h, t.series(0))),
-            Cell::from(Span::styled(cur_h, t.series(1))),
-        ])
-        .style(t.style("header"));
+        ];
+        if shap_w > 0 {
+            head.push(Cell::from(Line::from("SHAP Δ").right_aligned()));
+        }
+        head.push(Cell::from(Span::styled(ref_h, t.series(0))));
+        head.push(Cell::from(Span::styled(cur_h, t.series(1))));
+        let header = Row::new(head).style(t.style("header"));
         let rows: Vec<Row> = r
             .columns
             .iter()
@@ -148,7 +152,7 @@ impl DriftScreen {
                 } else {
                     Span::styled("ok", t.style("status.ok"))
                 };
-                Row::new(vec![
+                let mut cells = vec![
                     Cell::from(c.name.clone()),
                     Cell::from(match c.kind {
                         ColumnKind::Numeric => "num",
@@ -158,21 +162,34 @@ impl DriftScreen {
                     Cell::from(Line::from(score_text(c.score)).right_aligned()),
                     Cell::from(Line::from(format!("{}", c.threshold)).right_aligned()),
                     Cell::from(Line::from(verdict)),
-                    Cell::from(Span::styled(rh, t.series(0))),
-                    Cell::from(Span::styled(ch, t.series(1))),
-                ])
+                ];
+                if let Some(s) = &o.shap {
+                    let text = s
+                        .columns
+                        .get(&c.name)
+                        .map_or("—".to_owned(), |x| format!("{:+.4}", x.change));
+                    cells.push(Cell::from(Line::from(text).right_aligned()));
+                }
+                cells.push(Cell::from(Span::styled(rh, t.series(0))));
+                cells.push(Cell::from(Span::styled(ch, t.series(1))));
+                Row::new(cells)
             })
             .collect();
-        let widths = [
+        let mut widths = vec![
             Constraint::Length(name_w as u16),
             Constraint::Length(4),
             Constraint::Length(test_w as u16),
             Constraint::Length(7),
             Constraint::Length(4),
             Constraint::Length(7),
-            Constraint::Length(hist_w as u16),
-            Constraint::Length(hist_w as u16),
         ];
+        if shap_w > 0 {
+            widths.push(Constraint::Length(shap_w as u16));
+        }
+        widths.extend([
+            Constraint::Length(hist_w as u16),
+            Constraint::Length(hist_w as u16),
+        ]);
         self.page
             .set((table_area.height as usize).saturating_sub(1).max(1));
         let table = Table::new(rows, widths)
@@ -256,6 +273,19 @@ fn notes(o: &Outcome, t: &Theme) -> Vec<Line<'static>> {
             format!("new in current: {}", r.new_in_current.join(", ")),
             t.style("status.warn"),
         ));
+    }
+    if let Some(s) = &o.shap {
+        out.push(Line::styled(
+            format!(
+                "SHAP Δ: change of mean |SHAP| ({}, {}), current − reference",
+                s.method.label(),
+                s.output.label()
+            ),
+            t.style("dim"),
+        ));
+    }
+    if let Some(n) = &o.shap_note {
+        out.push(Line::styled(n.clone(), t.style("status.warn")));
     }
     out
 }

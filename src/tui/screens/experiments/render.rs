@@ -47,6 +47,16 @@ fn cell(s: &str, w: usize, right: bool) -> String {
 impl ExperimentsScreen {
     pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme, keys: &Keymap) {
         let cx = Ctx { theme, keys };
+        if let Some(v) = &self.explain {
+            let h = area.height.saturating_sub(1);
+            v.render(f, Rect::new(area.x, area.y, area.width, h), &cx);
+            self.render_bottom(
+                f,
+                Rect::new(area.x, area.bottom().saturating_sub(1), area.width, 1),
+                &cx,
+            );
+            return;
+        }
         if let Some(v) = &self.pipeline {
             let h = area.height.saturating_sub(1);
             v.render(f, Rect::new(area.x, area.y, area.width, h), &cx);
@@ -407,8 +417,25 @@ impl ExperimentsScreen {
 
     pub(super) fn render_bottom(&self, f: &mut Frame, area: Rect, cx: &Ctx) {
         let t = cx.theme;
-        let text = if !self.status.is_empty() {
+        let text = if let Some(input) = self.explain.as_ref().and_then(|v| v.input.as_ref()) {
+            Span::styled(format!(" row number: {input}▏"), t.style("header"))
+        } else if !self.status.is_empty() {
             Span::styled(format!(" {}", self.status), t.style("status.ok"))
+        } else if let Some(v) = &self.explain {
+            Span::styled(
+                format!(
+                    " {} global/row · ↑↓ {} · {} row number · {} back",
+                    cx.key(Action::FocusNext),
+                    if v.pane == super::ExplainPane::Row {
+                        "row"
+                    } else {
+                        "scroll"
+                    },
+                    cx.key(Action::Jump),
+                    cx.key(Action::Close)
+                ),
+                t.style("dim"),
+            )
         } else if self.pipeline.is_some() {
             Span::styled(super::PipelineView::bottom(cx), t.style("dim"))
         } else if self.compare.is_some() {
@@ -425,9 +452,10 @@ impl ExperimentsScreen {
         } else {
             Span::styled(
                 format!(
-                    " {} mark · {} compare · {} pipeline runs · ←→ column, {} sort · {} filter · {} tag {} note {} alias {} archive {} delete {} undo · {} export",
+                    " {} mark · {} compare · {} explain · {} pipeline runs · ←→ column, {} sort · {} filter · {} tag {} note {} alias {} archive {} delete {} undo · {} export",
                     cx.key(Action::Toggle),
                     cx.key(Action::Edit),
+                    cx.key(Action::Explain),
                     cx.key(Action::Pipeline),
                     cx.key(Action::Sort),
                     cx.key(Action::Search),
