@@ -152,7 +152,13 @@ fn main() {
         return;
     }
     if args.iter().any(|a| a == "--explain") {
-        explain(&path, &PathBuf::from("target/bench-train"));
+        // --quick: lathe only; --rows=N: explain N rows.
+        let rows = args
+            .iter()
+            .find_map(|a| a.strip_prefix("--rows="))
+            .map_or(EXPLAIN_ROWS, |n| n.parse().unwrap());
+        let quick = args.iter().any(|a| a == "--quick");
+        explain(&path, &PathBuf::from("target/bench-train"), rows, quick);
         return;
     }
     if args.iter().any(|a| a == "--scaling-only") {
@@ -294,19 +300,29 @@ fn main() {
 const EXPLAIN_ROWS: usize = 10_000;
 
 /// TreeSHAP of the forest and the booster, lathe on 1 and 2 threads beside shap.
-fn explain(path: &Path, out_dir: &Path) {
+fn explain(path: &Path, out_dir: &Path, n_rows: usize, quick: bool) {
     use lathe::train::explain::{Options, explain};
     use lathe::train::features::RawTable;
     use lathe::train::model::FittedModel;
     std::fs::create_dir_all(out_dir).unwrap();
     let prep = prepare(path, None, 0.2, 2, vec![models()[2].clone(), boosting()]);
-    let rows: Vec<usize> = prep.split.holdout.iter().copied().take(EXPLAIN_ROWS).collect();
+    let rows: Vec<usize> = prep
+        .split
+        .holdout
+        .iter()
+        .copied()
+        .take(EXPLAIN_ROWS)
+        .collect();
     std::fs::write(
         out_dir.join("split.json"),
         serde_json::json!({"train": prep.split.train, "test": rows}).to_string(),
     )
     .unwrap();
-    let peer = run_peer(path, out_dir, &["--explain"]);
+    let peer = if quick {
+        None
+    } else {
+        run_peer(path, out_dir, &["--explain"])
+    };
     println!(
         "TreeSHAP of {} test rows ({}, {} training rows)",
         rows.len(),

@@ -146,7 +146,7 @@ fn explain_every_learner(
             continue;
         }
         let id = run["run_id"].as_str().unwrap();
-        let e = json_of(&sb.run(&["explain", id, data, "--rows", "0-11", "--json"]));
+        let e = json_of(&sb.run(&["explain", id, data, "--rows", "1-12", "--json"]));
         out.insert(
             run["algorithm"].as_str().unwrap().to_owned(),
             e["explanation"].clone(),
@@ -344,7 +344,7 @@ fn explain_writes_csv_and_charts_and_names_bad_input() {
     assert_eq!(&png[..4], b"\x89PNG");
     // Bad input: exit 2, naming what is wrong.
     for (args, says) in [
-        (vec!["--rows", "240"], "past the file's last row (239)"),
+        (vec!["--rows", "241"], "past the file's last row (240)"),
         (vec!["--rows", "x"], "not a row number"),
     ] {
         let mut all = vec!["explain", id.as_str(), data.as_str()];

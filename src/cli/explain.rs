@@ -28,7 +28,7 @@ pub struct ExplainArgs {
     pub model: String,
     /// The rows to explain (a data file or a project source).
     pub file: String,
-    /// Which rows, counted from 0 in the file's data rows: `0,5,10-19` (default: all).
+    /// Which rows, counted from 1 (the first data row, as the TUI counts): `1,5,10-19` (default: all).
     #[arg(long, value_name = "ROWS")]
     pub rows: Option<String>,
     /// Print one JSON document: each row's base_value, values and output.
@@ -88,12 +88,13 @@ fn open_model(cli: &Cli, given: &str) -> Result<Source> {
     })
 }
 
-/// Parse `0,5,10-19` into row numbers below `n`, in the order given.
+/// Parse `1,5,10-19` (row numbers counted from 1, at most `n`) into 0-based
+/// row indices, in the order given.
 pub fn parse_rows(spec: &str, n: usize) -> Result<Vec<usize>> {
     let bad = |part: &str, why: &str| {
         Error::usage(format!("--rows: '{part}' {why}"))
             .field("rows")
-            .hint("give row numbers counted from 0, e.g. --rows 0,5,10-19")
+            .hint("give row numbers counted from 1 (the first data row), e.g. --rows 1,5,10-19")
     };
     let mut out = Vec::new();
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -106,16 +107,16 @@ pub fn parse_rows(spec: &str, n: usize) -> Result<Vec<usize>> {
             Some((a, b)) => (num(a)?, num(b)?),
             None => (num(part)?, num(part)?),
         };
+        if a == 0 {
+            return Err(bad(part, "counts from 0, but rows are counted from 1"));
+        }
         if a > b {
             return Err(bad(part, "runs backwards"));
         }
-        if b >= n {
-            return Err(bad(
-                part,
-                &format!("is past the file's last row ({})", n.saturating_sub(1)),
-            ));
+        if b > n {
+            return Err(bad(part, &format!("is past the file's last row ({n})")));
         }
-        out.extend(a..=b);
+        out.extend(a - 1..b);
     }
     if out.is_empty() {
         return Err(bad(spec, "names no rows"));
@@ -174,7 +175,7 @@ pub fn run(cli: &Cli, a: &ExplainArgs) -> Result<i32> {
     }
     if let Some(out) = &a.chart {
         let chart = if rows.len() == 1 {
-            shap_charts::Chart::waterfall(&e, 0, &format!("row {}", rows[0]))
+            shap_charts::Chart::waterfall(&e, 0, &format!("row {}", rows[0] + 1))
         } else {
             shap_charts::Chart::importance(&e)
         };
@@ -225,7 +226,7 @@ pub fn to_json(e: &Explanation, rows: &[usize]) -> Value {
                     .collect()
             };
             let mut item = json!({
-                "row": row,
+                "row": row + 1,
                 "class": (e.outputs.len() > 1 || e.output == explain::RawOutput::LogOdds).then(|| e.outputs[o].clone()),
                 "base_value": e.base[o],
                 "values": cols(e.values_of(r, o)),
@@ -274,7 +275,8 @@ fn csv(e: &Explanation, rows: &[usize]) -> String {
         let o = e.shown_output(r);
         let _ = write!(
             out,
-            "{row},{},{},{}",
+            "{},{},{},{}",
+            row + 1,
             quote(&e.outputs[o]),
             e.base[o],
             e.raw_of(r, o)
@@ -308,7 +310,7 @@ fn text(what: &str, e: &Explanation, rows: &[usize]) -> String {
     ));
     for (r, &row) in rows.iter().enumerate().take(TEXT_ROWS) {
         let o = e.shown_output(r);
-        let _ = writeln!(out, "\nrow {row}: {}", output_name(e, o));
+        let _ = writeln!(out, "\nrow {}: {}", row + 1, output_name(e, o));
         let _ = writeln!(out, "  {:<28} {:>10.4}", "base value", e.base[o]);
         let values = e.values_of(r, o);
         let errors = e.errors_of(r, o);
@@ -336,10 +338,11 @@ mod tests {
 
     #[test]
     fn row_lists_and_ranges_parse_and_bad_ones_are_named() {
-        assert_eq!(parse_rows("0,5,7-9", 10).unwrap(), vec![0, 5, 7, 8, 9]);
-        assert_eq!(parse_rows(" 3 ", 4).unwrap(), vec![3]);
+        assert_eq!(parse_rows("1,5,7-9", 10).unwrap(), vec![0, 4, 6, 7, 8]);
+        assert_eq!(parse_rows(" 4 ", 4).unwrap(), vec![3]);
         for (spec, why) in [
-            ("10", "past the file's last row (9)"),
+            ("11", "past the file's last row (10)"),
+            ("0", "rows are counted from 1"),
             ("4-2", "runs backwards"),
             ("a", "not a row number"),
             ("", "names no rows"),

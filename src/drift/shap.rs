@@ -16,9 +16,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::experiments::explain::{GLOBAL_ROWS, fit_schema, sample_rows};
 use crate::jobs::CancelToken;
-use crate::train::explain::{Method, Options, RawOutput, explain};
+use crate::train::explain::{
+    GLOBAL_ROWS, Method, Options, RawOutput, explain, fit_schema, sample_rows,
+};
 use crate::train::features::{RawColumn, RawFeature, RawTable};
 use crate::train::matrix::MISSING_CODE;
 use crate::train::model::FittedModel;

@@ -20,13 +20,14 @@ pub mod tree;
 use std::ops::Range;
 
 use rand::seq::SliceRandom;
+use rand::seq::index::sample;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::train::Task;
 use crate::train::algorithms::{Model, Predictions};
-use crate::train::features::{FittedColumn, FittedPipeline, RawTable};
+use crate::train::features::{FittedColumn, FittedPipeline, RawColumn, RawTable};
 use crate::train::hist::boost::{Booster, Loss};
 use crate::train::hist::forest::Forest;
 use crate::train::hist::rng_for;
@@ -585,4 +586,55 @@ fn sampling_shap(est: &sampling::Estimator<'_>, x: &Matrix, e: &mut Explanation)
         est.background.rows
     ));
     Ok(())
+}
+
+/// Rows the global view and drift's SHAP change explain at most.
+pub const GLOBAL_ROWS: usize = 1000;
+
+/// At most `max` of `n` row indices, drawn with `seed`, in increasing order
+/// (all of them when `n ≤ max`).
+pub fn sample_rows(n: usize, max: usize, seed: u64) -> Vec<usize> {
+    if n <= max {
+        return (0..n).collect();
+    }
+    let mut rng = rng_for(seed, 0x5EA7);
+    let mut rows = sample(&mut rng, n, max).into_vec();
+    rows.sort_unstable();
+    rows
+}
+
+/// The model's input columns of `raw`, in the model's order; an error
+/// naming the columns the table lacks or holds with another kind.
+pub fn fit_schema(model: &FittedModel, raw: &RawTable) -> Result<RawTable> {
+    let mut features = Vec::new();
+    let mut problems = Vec::new();
+    for input in model.inputs() {
+        match raw.features.iter().find(|f| f.name == input.name) {
+            None => problems.push(format!("'{}' is missing", input.name)),
+            Some(f) => {
+                let is_cat = matches!(f.column, RawColumn::Category { .. });
+                if is_cat != input.categories.is_some() {
+                    problems.push(format!(
+                        "'{}' is {} here but {} for the model",
+                        input.name,
+                        if is_cat { "text" } else { "numeric" },
+                        if is_cat { "numeric" } else { "categorical" }
+                    ));
+                } else {
+                    features.push(f.clone());
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::input(format!(
+            "the data does not fit the model's inputs: {}",
+            problems.join(", ")
+        ))
+        .hint("explain the run on data with the columns it was trained on"));
+    }
+    Ok(RawTable {
+        rows: raw.rows,
+        features,
+    })
 }

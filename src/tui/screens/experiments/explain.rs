@@ -134,7 +134,7 @@ impl ExplainView {
                 send(Msg::Loaded(Ok(data.clone())));
                 send(Msg::Stage(format!(
                     "explaining {} of {} rows",
-                    data.raw.rows.min(crate::experiments::explain::GLOBAL_ROWS),
+                    data.raw.rows.min(crate::train::explain::GLOBAL_ROWS),
                     data.raw.rows
                 )));
                 send(Msg::Global(data.global(cancel)));
