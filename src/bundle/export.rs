@@ -710,7 +710,8 @@ replays `input_example.json` and `serving_input_example.json` against the predic
 |---|---|---|
 | GET | `/v2/health/live`, `/v2/health/ready` | probes |
 | GET | `/v2`, `/v2/models/{name}`, `/v2/models/{name}/ready` | server and model metadata |
-| POST | `/v2/models/{name}/infer` | Open Inference Protocol v2 (KServe): one tensor per column, or one FP64 `[N, F]` tensor in schema order; JSON or binary tensors (`binary_tensor_data`, as Triton's client sends them); `outputs` picks the outputs |
+| POST | `/v2/models/{name}/infer` | Open Inference Protocol v2 (KServe): one tensor per column, or one FP64 `[N, F]` tensor in schema order; JSON or binary tensors (`binary_tensor_data`, as Triton's client sends them); `outputs` picks the outputs; `"parameters": {{"explain": true}}` adds `explanation` (BYTES, one JSON explanation per row) |
+| POST | `/v1/models/{name}:predict`, `:explain` | KServe V1: `{{"instances": [...]}}` (row objects, or lists in schema order) → `predictions`, or `explanations` (SHAP values per column, base value, raw output; at most `--explain-max-rows` rows, 100, within `--explain-budget-ms`, 2000) |
 | POST | `/invocations` | MLflow scoring: `dataframe_split`, `dataframe_records`, `instances` or `inputs`, or `text/csv` with a header row |
 | GET | `/ping` | MLflow's health check |
 | GET | `/metrics` | Prometheus: requests, latency, errors by kind, predicted classes, inputs outside the training range |
