@@ -12,6 +12,7 @@ mod containers;
 mod drift;
 mod drift_stats;
 mod experiments;
+mod explain_serve;
 mod golden;
 mod label;
 #[cfg(feature = "tui")]
