@@ -334,8 +334,8 @@ fn a_forest_bundle_explains_exactly_over_v1_and_v2_and_keeps_serving_past_the_li
         .sum();
     assert_eq!(logged, 20 * 6 + 21 + 1);
 
-    // A time budget too small for more than one chunk of rows: 503, then the
-    // server still answers a small request.
+    // A time budget too small for more than the first row: 503, then the
+    // server still answers a one-row request.
     let server = Server::start(&sb, &dir, &["--explain-budget-ms", "0"]);
     let (code, v) = post_json(
         server.addr,
@@ -343,11 +343,11 @@ fn a_forest_bundle_explains_exactly_over_v1_and_v2_and_keeps_serving_past_the_li
         &json!({"instances": objects}),
     );
     assert_eq!(code, 503, "{v}");
-    assert!(error_of(&v).contains("budget"), "{v}");
+    assert!(error_of(&v).contains("budget of 0 ms (1 explained)"), "{v}");
     let (code, v) = post_json(
         server.addr,
         "/v1/models/maint-forest:explain",
-        &json!({"instances": &objects[..2]}),
+        &json!({"instances": &objects[..1]}),
     );
     assert_eq!(code, 200, "{v}");
 }
