@@ -62,6 +62,7 @@ mkdir -p "$WORK/project"
 cd "$WORK/project"
 export LATHE_CONFIG_DIR=$WORK/config LATHE_DATA_DIR=$WORK/data
 cp "$DATA" data.csv
+"$LATHE" init --name "$NAME" >/dev/null
 IGNORE=$(head -1 data.csv | tr ',' '\n' | grep -xE 'reading_id|timestamp|machine_id' | paste -sd, - || true)
 echo "training a 100-tree forest on $DATA with $LATHE ..." >&2
 ARGS=(train --data data.csv --target failure --algorithms random_forest --folds 2 --json)

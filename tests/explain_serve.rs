@@ -463,3 +463,36 @@ fn a_third_party_v1_client_predicts_and_explains() {
         .unwrap()["data"];
     assert_eq!(&v["predictions"], labels);
 }
+
+#[test]
+fn a_model_without_an_exact_method_is_estimated_and_says_so() {
+    let sb = Sandbox::sample();
+    let run = trained(
+        &sb,
+        "breast_cancer.csv",
+        "diagnosis",
+        &["--algorithms", "gaussian_nb"],
+    );
+    let dir = export(&sb, &run, &["--name", "cancer-nb"]);
+    let imp = &manifest(&dir)["importance"];
+    assert_eq!(imp["method"], "sampling", "{imp}");
+    assert!(imp["rows"].as_u64().unwrap() <= 64, "{imp}");
+    assert!(!imp["notes"].as_array().unwrap().is_empty(), "{imp}");
+    verify_passes(&sb, &dir);
+    let server = Server::start(&sb, &dir, &[]);
+    let (objects, _) = instances(&sb, &dir, "breast_cancer.csv", 3);
+    let (code, ex) = post_json(
+        server.addr,
+        "/v1/models/cancer-nb:explain",
+        &json!({"instances": objects}),
+    );
+    assert_eq!(code, 200, "{ex}");
+    assert_eq!(ex["method"], "sampling estimate", "{ex}");
+    assert_eq!(ex["exact"], false);
+    assert!(!ex["notes"].as_array().unwrap().is_empty(), "{ex}");
+    for e in ex["explanations"].as_array().unwrap() {
+        let se = e["std_errors"].as_object().unwrap_or_else(|| panic!("{e}"));
+        assert_eq!(se.len(), e["values"].as_object().unwrap().len());
+        assert!(se.values().all(|v| v.as_f64().unwrap() >= 0.0), "{e}");
+    }
+}

@@ -12,8 +12,14 @@ use crate::train::features::RawTable;
 use crate::train::hist::rng_for;
 use crate::train::model::FittedModel;
 
-/// Rows the importance is computed on, at most.
+/// Rows the importance is computed on, at most (exact methods).
 pub const IMPORTANCE_ROWS: usize = 1000;
+/// Rows, and column orders per row, of a sampling estimate's importance: a
+/// mean over rows needs many rows more than precise ones, and the estimate
+/// costs orders × columns × background predictions a row (k-NN, SVM), so an
+/// export stays seconds, not minutes.
+pub const SAMPLING_ROWS: usize = 64;
+pub const SAMPLING_PERMUTATIONS: usize = 8;
 
 /// One input column's mean |SHAP|.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,7 +63,8 @@ impl Importance {
     }
 }
 
-/// The importance on a seeded sample of at most [`IMPORTANCE_ROWS`] of `rows`.
+/// The importance on a seeded sample of at most [`IMPORTANCE_ROWS`] of `rows`
+/// ([`SAMPLING_ROWS`] when the model has no exact method: one row tells).
 pub fn compute(
     model: &FittedModel,
     raw: &RawTable,
@@ -67,20 +74,31 @@ pub fn compute(
 ) -> Result<Importance> {
     use rand::seq::SliceRandom;
     let mut pick = rows.to_vec();
-    if pick.len() > IMPORTANCE_ROWS {
-        pick.shuffle(&mut rng_for(seed, 0x1A4B));
-        pick.truncate(IMPORTANCE_ROWS);
-        pick.sort_unstable();
+    pick.shuffle(&mut rng_for(seed, 0x1A4B));
+    let opts = Options {
+        seed,
+        permutations: SAMPLING_PERMUTATIONS,
+    };
+    let exact = match pick.first() {
+        Some(&first) => explain::explain(model, raw, &[first], &opts)?
+            .method
+            .is_exact(),
+        None => true,
+    };
+    pick.truncate(if exact {
+        IMPORTANCE_ROWS
+    } else {
+        SAMPLING_ROWS
+    });
+    pick.sort_unstable();
+    let e = explain::explain(model, raw, &pick, &opts)?;
+    let mut notes = e.notes.clone();
+    if !exact {
+        notes.push(format!(
+            "the importance of an estimate is taken over {} rows, {SAMPLING_PERMUTATIONS} column orders each",
+            e.rows
+        ));
     }
-    let e = explain::explain(
-        model,
-        raw,
-        &pick,
-        &Options {
-            seed,
-            ..Options::default()
-        },
-    )?;
     let mut columns: Vec<ColumnImportance> = e
         .columns
         .iter()
@@ -105,6 +123,6 @@ pub fn compute(
         rows_from: rows_from.to_owned(),
         seed,
         additivity_error: e.additivity_error(),
-        notes: e.notes.clone(),
+        notes,
     })
 }
