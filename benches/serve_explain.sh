@@ -15,7 +15,8 @@
 #     row of the data, in turn) after WARMUP=200, from a Python (stdlib http.client) keep-alive client, timing
 #     each request from send to the parsed answer; also the same rows to :predict for comparison;
 #  4. prints p50, p90, p99 and max in ms, the additivity check, and writes target/explain-bench/results.json.
-# Env: DATA, LATHE, BUILD=0|1, REQUESTS, WARMUP, KEEP=1 (keep the temporary project).
+# Env: DATA, LATHE, BUILD=0|1, REQUESTS, WARMUP, KEEP=1 (keep the temporary project), BUNDLE=DIR (serve this
+# bundle, exported from DATA, instead of training one; its name must be explain-bench).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -62,13 +63,15 @@ mkdir -p "$WORK/project"
 cd "$WORK/project"
 export LATHE_CONFIG_DIR=$WORK/config LATHE_DATA_DIR=$WORK/data
 cp "$DATA" data.csv
-"$LATHE" init --name "$NAME" >/dev/null
-IGNORE=$(head -1 data.csv | tr ',' '\n' | grep -xE 'reading_id|timestamp|machine_id' | paste -sd, - || true)
-echo "training a 100-tree forest on $DATA with $LATHE ..." >&2
-ARGS=(train --data data.csv --target failure --algorithms random_forest --folds 2 --json)
-[ -n "$IGNORE" ] && ARGS+=(--ignore "$IGNORE")
-RUN=$("$LATHE" "${ARGS[@]}" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(next(r["run_id"] for r in d["runs"] if r["has_model"]))')
-BUNDLE=$("$LATHE" bundle export "$RUN" --name "$NAME" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["bundle"]["dir"])')
+if [ -z "${BUNDLE:-}" ]; then
+  "$LATHE" init --name "$NAME" >/dev/null
+  IGNORE=$(head -1 data.csv | tr ',' '\n' | grep -xE 'reading_id|timestamp|machine_id' | paste -sd, - || true)
+  echo "training a 100-tree forest on $DATA with $LATHE ..." >&2
+  ARGS=(train --data data.csv --target failure --algorithms random_forest --folds 2 --json)
+  [ -n "$IGNORE" ] && ARGS+=(--ignore "$IGNORE")
+  RUN=$("$LATHE" "${ARGS[@]}" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(next(r["run_id"] for r in d["runs"] if r["has_model"]))')
+  BUNDLE=$("$LATHE" bundle export "$RUN" --name "$NAME" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["bundle"]["dir"])')
+fi
 
 # ---------------------------------------------------------------- serve
 "$SERVE" "$BUNDLE" --port 0 2> "$OUT/server.log" &

@@ -268,6 +268,14 @@ fn a_forest_bundle_explains_exactly_over_v1_and_v2_and_keeps_serving_past_the_li
         &json!({"instances": &objects[..1]}),
     );
     assert_eq!(code, 200, "{v}");
+    // A row alone (its trees in parallel) gets the very values it gets in a batch.
+    let (code, alone) = post_json(
+        a,
+        "/v1/models/maint-forest:explain",
+        &json!({"instances": &objects[1..2]}),
+    );
+    assert_eq!(code, 200, "{alone}");
+    assert_eq!(alone["explanations"][0], rows[1]);
 
     // Unknown verbs and models are 404s with a JSON error; bad rows 400 naming the field.
     let (code, v) = post_json(
@@ -311,7 +319,7 @@ fn a_forest_bundle_explains_exactly_over_v1_and_v2_and_keeps_serving_past_the_li
     let (_, m) = http(a, "GET", "/metrics", &[], b"");
     for series in [
         "lathe_requests_total{code=\"200\",endpoint=\"v1_predict\",model=\"maint-forest\"} 3",
-        "lathe_requests_total{code=\"200\",endpoint=\"v1_explain\",model=\"maint-forest\"} 2",
+        "lathe_requests_total{code=\"200\",endpoint=\"v1_explain\",model=\"maint-forest\"} 3",
         "lathe_requests_total{code=\"413\",endpoint=\"v1_explain\",model=\"maint-forest\"} 1",
         "lathe_requests_total{code=\"400\",endpoint=\"v1_explain\",model=\"maint-forest\"} 1",
         "lathe_requests_total{code=\"404\",endpoint=\"v1_explain\",model=\"maint-forest\"} 1",
@@ -322,7 +330,7 @@ fn a_forest_bundle_explains_exactly_over_v1_and_v2_and_keeps_serving_past_the_li
     }
     assert!(server.stop().success());
     // Explained rows are logged as predicted rows are: 20 + 20 + 20 (+ 20 v2
-    // explain + 20 v2 named) + 21 + 1, in the log's usual format.
+    // explain + 20 v2 named) + 21 + 1 + 1, in the log's usual format.
     let logged: usize = std::fs::read_dir(&logs)
         .unwrap()
         .map(|e| {
@@ -332,7 +340,7 @@ fn a_forest_bundle_explains_exactly_over_v1_and_v2_and_keeps_serving_past_the_li
                 .count()
         })
         .sum();
-    assert_eq!(logged, 20 * 6 + 21 + 1);
+    assert_eq!(logged, 20 * 6 + 21 + 2);
 
     // A time budget too small for more than the first row: 503, then the
     // server still answers a one-row request.
