@@ -31,6 +31,7 @@ mod explain;
 pub mod log;
 pub mod metrics;
 mod oip;
+mod v1;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -319,9 +320,9 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/v2/models/{name}", get(model_metadata))
         .route("/v2/models/{name}/ready", get(model_ready))
         .route("/v2/models/{name}/infer", post(infer))
-        .route("/v1/models", get(v1_models))
+        .route("/v1/models", get(v1::models))
         // `{name}:predict` cannot be one pattern: the segment is split in the handler.
-        .route("/v1/models/{segment}", get(v1_model).post(v1_verb))
+        .route("/v1/models/{segment}", get(v1::model).post(v1::verb))
         .route("/invocations", post(invocations))
         .route("/metrics", get(metrics_text))
         .fallback(not_found)
@@ -662,57 +663,6 @@ async fn invocations(State(st): State<Arc<AppState>>, req: Request) -> Response 
     let t = Instant::now();
     let r = score_request(&st, req, Protocol::Mlflow).await;
     finish(&st, 1, t, r)
-}
-
-/// `POST /v1/models/{name}:{verb}`: the segment split at its last `:`.
-async fn v1_verb(
-    State(st): State<Arc<AppState>>,
-    UrlPath(segment): UrlPath<String>,
-    req: Request,
-) -> Response {
-    let t = Instant::now();
-    let (name, verb) = segment.rsplit_once(':').unwrap_or((segment.as_str(), ""));
-    let (endpoint, explain) = match verb {
-        "predict" => (3, false),
-        "explain" => (4, true),
-        _ => {
-            let r = Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!(
-                    "no endpoint POST {}: the V1 verbs are /v1/models/{{name}}:predict and :explain",
-                    req.uri().path()
-                ),
-            ));
-            return finish(&st, 2, t, r);
-        }
-    };
-    let r = match check_model(&st, name) {
-        Ok(()) => score_request(&st, req, Protocol::V1 { explain }).await,
-        Err(e) => Err(e),
-    };
-    finish(&st, endpoint, t, r)
-}
-
-/// `GET /v1/models/{name}`: KServe V1's model readiness.
-async fn v1_model(
-    State(st): State<Arc<AppState>>,
-    UrlPath(name): UrlPath<String>,
-    headers: HeaderMap,
-) -> Response {
-    let t = Instant::now();
-    let r = authorize(&st, &headers)
-        .and_then(|()| check_model(&st, &name))
-        .map(|()| Reply::Json(json!({"name": name, "ready": true})));
-    finish(&st, 2, t, r)
-}
-
-/// `GET /v1/models`: KServe V1's model list.
-async fn v1_models(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let t = Instant::now();
-    let r = authorize(&st, &headers)
-        .map(|()| Reply::Json(json!({"models": [st.bundle.manifest.name]})));
-    finish(&st, 2, t, r)
 }
 
 async fn server_metadata(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
