@@ -20,6 +20,7 @@ pub mod drift;
 pub mod elf;
 #[cfg(feature = "core")]
 pub mod export;
+pub mod importance;
 pub mod input;
 #[cfg(feature = "core")]
 pub mod k8s;

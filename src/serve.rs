@@ -7,13 +7,18 @@
 //!   and their form ([`oip`]);
 //! - MLflow's scoring protocol: `POST /invocations` (JSON, or `text/csv`),
 //!   `GET /ping`;
+//! - KServe's V1 protocol: `GET /v1/models`, `/v1/models/{name}`, and
+//!   `POST /v1/models/{name}:predict` and `:explain` (SHAP values,
+//!   [`explain`]); the v2 infer request asks for an explanation with
+//!   `"parameters": {"explain": true}` ([`oip`]). Explanations have a row
+//!   cap (413) and a time budget (503);
 //! - `GET /metrics` (Prometheus).
 //!
 //! A body without `Content-Type` is JSON ([`body`]). Every request is checked
 //! against the bundle's input schema ([`crate::bundle::input`]): the binary
 //! and CSV readers only translate into the JSON those checks take. Refusals
 //! are JSON `{"error": ...}` with 400 (naming the field), 401, 404, 405, 408,
-//! 413 or 415. Headers must arrive
+//! 413, 415 or 503. Headers must arrive
 //! within 10 s (slow clients are cut off, never waited for) and a body within
 //! 30 s; big batches are scored off the I/O threads. SIGTERM or Ctrl-C stops
 //! accepting, lets in-flight requests finish (up to 30 s) and flushes the
@@ -22,9 +27,11 @@
 pub mod binary;
 mod body;
 mod csv_body;
+mod explain;
 pub mod log;
 pub mod metrics;
 mod oip;
+mod v1;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -85,6 +92,12 @@ pub struct ServeArgs {
     /// Largest request body, MiB.
     #[arg(long, default_value_t = 8, value_name = "MIB")]
     pub body_limit_mib: usize,
+    /// Most rows one explanation request may ask for (more: 413).
+    #[arg(long, default_value_t = 100, value_name = "ROWS")]
+    pub explain_max_rows: usize,
+    /// Time one explanation request may take, milliseconds (more: 503).
+    #[arg(long, default_value_t = 2000, value_name = "MS")]
+    pub explain_budget_ms: u64,
 }
 
 impl ServeArgs {
@@ -99,6 +112,8 @@ impl ServeArgs {
             log_file_bytes: (self.log_max_mib << 20).clamp(1 << 16, 16 << 20),
             log_max_bytes: self.log_max_mib << 20,
             body_limit: self.body_limit_mib << 20,
+            explain_max_rows: self.explain_max_rows,
+            explain_budget: Duration::from_millis(self.explain_budget_ms),
         }
     }
 }
@@ -129,6 +144,10 @@ pub struct ServeOptions {
     pub log_file_bytes: u64,
     pub log_max_bytes: u64,
     pub body_limit: usize,
+    /// Rows per explanation request.
+    pub explain_max_rows: usize,
+    /// Time per explanation request.
+    pub explain_budget: Duration,
 }
 
 impl ServeOptions {
@@ -143,6 +162,8 @@ impl ServeOptions {
             log_file_bytes: 16 << 20,
             log_max_bytes: 256 << 20,
             body_limit: 8 << 20,
+            explain_max_rows: 100,
+            explain_budget: Duration::from_secs(2),
         }
     }
 }
@@ -154,6 +175,7 @@ struct AppState {
     token: Option<String>,
     log: Option<PredictionLog>,
     body_limit: usize,
+    explain: explain::Limits,
 }
 
 /// A refused request: status, error kind (for the metrics) and message.
@@ -260,6 +282,10 @@ pub fn run(opts: &ServeOptions, on_listen: impl FnOnce(SocketAddr)) -> Result<()
         token,
         log,
         body_limit: opts.body_limit,
+        explain: explain::Limits {
+            rows: opts.explain_max_rows,
+            budget: opts.explain_budget,
+        },
         bundle,
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -294,6 +320,9 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/v2/models/{name}", get(model_metadata))
         .route("/v2/models/{name}/ready", get(model_ready))
         .route("/v2/models/{name}/infer", post(infer))
+        .route("/v1/models", get(v1::models))
+        // `{name}:predict` cannot be one pattern: the segment is split in the handler.
+        .route("/v1/models/{segment}", get(v1::model).post(v1::verb))
         .route("/invocations", post(invocations))
         .route("/metrics", get(metrics_text))
         .fallback(not_found)
@@ -424,6 +453,10 @@ fn parse_json(bytes: &[u8]) -> std::result::Result<Value, ApiError> {
 enum Protocol {
     Oip,
     Mlflow,
+    /// KServe V1: `true` for `:explain`.
+    V1 {
+        explain: bool,
+    },
 }
 
 /// A scored request: the rows, the answer, the request id and (OIP) the
@@ -455,6 +488,11 @@ fn score(st: &AppState, bytes: &[u8], kind: BodyKind) -> std::result::Result<Sco
         BodyKind::Csv => {
             let body = csv_body::to_split(bytes, fields).map_err(bad)?;
             let rows = input::mlflow(&body, fields, &st.unseen).map_err(bad)?;
+            (rows, None, None)
+        }
+        BodyKind::V1 => {
+            let body = parse_json(bytes)?;
+            let rows = input::v1(&body, fields, &st.unseen).map_err(bad)?;
             (rows, None, None)
         }
     };
@@ -501,6 +539,24 @@ async fn score_request(
     } else {
         score(st, &bytes, kind)?
     };
+    let explain_asked = matches!(protocol, Protocol::V1 { explain: true })
+        || wanted
+            .as_ref()
+            .is_some_and(|w| w.iter().any(|w| w.output == oip::Output::Explanation));
+    // Explained off the I/O threads: it is CPU work bounded only by the budget.
+    let (rows, answer, explained) = if explain_asked {
+        explain::check_rows(rows.raw.rows, &st.explain)?;
+        let st2 = st.clone();
+        let (rows, answer, e) = tokio::task::spawn_blocking(move || {
+            let e = explain::explain_rows(&st2.bundle.model, &rows, &answer, &st2.explain);
+            (rows, answer, e)
+        })
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+        (rows, answer, Some(e?))
+    } else {
+        (rows, answer, None)
+    };
     st.metrics.scored(
         &answer.class_index,
         rows.raw.rows,
@@ -514,15 +570,21 @@ async fn score_request(
             }
         }
     }
-    match wanted {
-        None => Ok(Reply::Json(json!({ "predictions": answer.predictions }))),
-        Some(wanted) => oip::reply(&st.bundle.manifest, &answer, id, &wanted).map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                e.message.clone(),
-            )
-        }),
+    match (wanted, explained) {
+        (None, Some(e)) => {
+            let mut o = e.summary();
+            o.insert("explanations".into(), Value::Array(e.rows));
+            Ok(Reply::Json(Value::Object(o)))
+        }
+        (None, None) => Ok(Reply::Json(json!({ "predictions": answer.predictions }))),
+        (Some(wanted), e) => oip::reply(&st.bundle.manifest, &answer, id, &wanted, e.as_ref())
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    e.message.clone(),
+                )
+            }),
     }
 }
 

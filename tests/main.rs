@@ -15,6 +15,7 @@ mod experiments;
 mod explain;
 #[cfg(feature = "tui")]
 mod explain_screens;
+mod explain_serve;
 mod golden;
 mod label;
 #[cfg(feature = "tui")]

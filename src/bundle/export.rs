@@ -20,7 +20,7 @@ use crate::bundle::manifest::{
 use crate::bundle::score::Answer;
 use crate::bundle::server::{Host, Server};
 use crate::bundle::sign::SecretKey;
-use crate::bundle::{input, k8s, oci, sbom};
+use crate::bundle::{importance, input, k8s, oci, sbom};
 use crate::data::{LoadOptions, LogicalType};
 use crate::drift::profile::ReferenceProfile;
 use crate::error::{Error, Result};
@@ -245,6 +245,37 @@ pub fn export(
     .into_iter()
     .filter(|(_, v)| v.is_finite())
     .collect();
+    step("explaining the model", 0.45);
+    let rows_from = if prep.split.holdout.is_empty() {
+        "training"
+    } else {
+        "holdout"
+    };
+    let mut warnings = prep.warnings.clone();
+    // An explanation that cannot be made leaves the bundle without one, said.
+    let importance = match importance::compute(
+        &model,
+        &prep.raw,
+        &rows,
+        rows_from,
+        run.lineage.seed,
+    ) {
+        Ok(i) if i.is_finite() => Some(i),
+        Ok(_) => {
+            warnings.push(
+                    "the model's SHAP values are not finite on the export's rows: bundle.json has no importance"
+                        .to_owned(),
+                );
+            None
+        }
+        Err(e) => {
+            warnings.push(format!(
+                "the model could not be explained ({}): bundle.json has no importance",
+                e.message
+            ));
+            None
+        }
+    };
     let sample = sample_rows(frame, SAMPLE_ROWS, run.lineage.seed)?;
     let sample_json = crate::data::json_rows(&sample);
     let feature_names: Vec<&str> = inputs.iter().map(|f| f.name.as_str()).collect();
@@ -278,7 +309,6 @@ pub fn export(
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, &e))?;
     }
     let _ = std::fs::remove_dir_all(&tmp);
-    let mut warnings = prep.warnings.clone();
     let write = |rel: &str, bytes: &[u8]| -> Result<()> {
         let p = tmp.join(rel);
         if let Some(d) = p.parent() {
@@ -399,6 +429,7 @@ pub fn export(
                 predictions: answer.predictions.clone(),
                 probabilities: answer.probabilities.clone(),
             },
+            importance: importance.clone(),
             files,
         };
         let bytes = manifest.to_json()?;
@@ -679,7 +710,8 @@ replays `input_example.json` and `serving_input_example.json` against the predic
 |---|---|---|
 | GET | `/v2/health/live`, `/v2/health/ready` | probes |
 | GET | `/v2`, `/v2/models/{name}`, `/v2/models/{name}/ready` | server and model metadata |
-| POST | `/v2/models/{name}/infer` | Open Inference Protocol v2 (KServe): one tensor per column, or one FP64 `[N, F]` tensor in schema order; JSON or binary tensors (`binary_tensor_data`, as Triton's client sends them); `outputs` picks the outputs |
+| POST | `/v2/models/{name}/infer` | Open Inference Protocol v2 (KServe): one tensor per column, or one FP64 `[N, F]` tensor in schema order; JSON or binary tensors (`binary_tensor_data`, as Triton's client sends them); `outputs` picks the outputs; `"parameters": {{"explain": true}}` adds `explanation` (BYTES, one JSON explanation per row) |
+| POST | `/v1/models/{name}:predict`, `:explain` | KServe V1: `{{"instances": [...]}}` (row objects, or lists in schema order) → `predictions`, or `explanations` (SHAP values per column, base value, raw output; at most `--explain-max-rows` rows, 100, within `--explain-budget-ms`, 2000) |
 | POST | `/invocations` | MLflow scoring: `dataframe_split`, `dataframe_records`, `instances` or `inputs`, or `text/csv` with a header row |
 | GET | `/ping` | MLflow's health check |
 | GET | `/metrics` | Prometheus: requests, latency, errors by kind, predicted classes, inputs outside the training range |

@@ -285,6 +285,34 @@ fn from_records(
     b.finish()
 }
 
+/// KServe's V1 request (`/v1/models/{name}:predict`, `:explain`):
+/// `{"instances": [...]}`, each instance an object (column → value) or a
+/// list in the schema's order.
+pub fn v1(body: &Value, fields: &[InputField], unseen: &[Unseen]) -> Result<Rows> {
+    let obj = body.as_object().ok_or_else(|| {
+        bad(
+            "body",
+            "the body must be a JSON object {\"instances\": [...]}",
+        )
+    })?;
+    if let Some(other) = obj.keys().find(|k| *k != "instances") {
+        return Err(bad(
+            other,
+            format!("unknown key '{other}': a V1 request has only 'instances'"),
+        ));
+    }
+    let rows = obj
+        .get("instances")
+        .ok_or_else(|| bad("instances", "the body needs 'instances', a list of rows"))?
+        .as_array()
+        .ok_or_else(|| bad("instances", "instances must be a list of rows"))?;
+    if rows.first().is_some_and(Value::is_array) {
+        from_row_lists(fields, unseen, rows, "instances")
+    } else {
+        from_records(fields, unseen, rows, "instances")
+    }
+}
+
 /// MLflow's scoring request (`/invocations`).
 pub fn mlflow(body: &Value, fields: &[InputField], unseen: &[Unseen]) -> Result<Rows> {
     const KEYS: [&str; 4] = [

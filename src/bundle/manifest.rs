@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::bundle::importance::Importance;
 use crate::bundle::sign::PublicKey;
 use crate::error::{Error, Result};
 use crate::train::Task;
@@ -16,7 +17,10 @@ use crate::train::algorithms::Params;
 use crate::train::features::FittedPipeline;
 use crate::train::model::FittedModel;
 
-/// Version of `bundle.json`; a bundle from a newer lathe is refused.
+/// Version of `bundle.json`; a bundle from a newer lathe is refused. It
+/// rises only when an older lathe could not read or serve a new bundle
+/// correctly: fields added as optional (like `importance`) keep it, since
+/// older readers ignore fields they do not know and newer ones default them.
 pub const BUNDLE_FORMAT_VERSION: u32 = 1;
 pub const MANIFEST: &str = "bundle.json";
 /// The ed25519 signature of `bundle.json`'s bytes (base64), when signed.
@@ -128,6 +132,10 @@ pub struct Manifest {
     /// profile of one column), and a seeded sample of rows (`sample`).
     pub reference: serde_json::Value,
     pub examples: Examples,
+    /// Mean |SHAP| per input column on the export's rows (absent in bundles
+    /// exported before lathe explained models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importance: Option<Importance>,
     /// SHA-256 (hex) of every other file, by path relative to the bundle.
     pub files: BTreeMap<String, String>,
 }

@@ -87,11 +87,33 @@ pub fn verify(dir: &Path, key: Option<&PublicKey>) -> Result<VerifyReport> {
             }
         }
     }
+    if let Some(why) = importance_differs(&manifest) {
+        problems.push(Problem {
+            what: "bundle.json: importance".to_owned(),
+            why,
+        });
+    }
     Ok(VerifyReport {
         signed: key.is_some(),
         manifest,
         problems,
         examples,
+    })
+}
+
+/// The recorded importance must name each input column once.
+fn importance_differs(m: &Manifest) -> Option<String> {
+    let imp = m.importance.as_ref()?;
+    let mut got: Vec<&str> = imp.columns.iter().map(|c| c.column.as_str()).collect();
+    let mut want: Vec<&str> = m.inputs.iter().map(|f| f.name.as_str()).collect();
+    got.sort_unstable();
+    want.sort_unstable();
+    (got != want).then(|| {
+        format!(
+            "names the columns {}, the inputs are {}",
+            got.join(", "),
+            want.join(", ")
+        )
     })
 }
 

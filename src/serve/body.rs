@@ -22,6 +22,8 @@ pub(super) enum Body {
     /// An OIP request: JSON, or a JSON header of this many bytes followed by
     /// binary tensors.
     Oip { header_len: Option<usize> },
+    /// KServe's V1 JSON (`{"instances": [...]}`).
+    V1,
 }
 
 fn unsupported(message: String) -> ApiError {
@@ -72,6 +74,10 @@ pub(super) fn kind(headers: &HeaderMap, protocol: Protocol) -> Result<Body, ApiE
         Protocol::Mlflow => Err(unsupported(format!(
             "the body must be JSON (Content-Type: application/json) or CSV with a header row \
              (text/csv), not '{ct}'"
+        ))),
+        Protocol::V1 { .. } if json => Ok(Body::V1),
+        Protocol::V1 { .. } => Err(unsupported(format!(
+            "the body must be JSON (Content-Type: application/json), not '{ct}'"
         ))),
         Protocol::Oip if json || mime == "application/octet-stream" => {
             let header_len = headers

@@ -1,6 +1,6 @@
 //! `/metrics` in the Prometheus text format (0.0.4), through the `prometheus` crate: requests
 //! by endpoint and status, a latency histogram per endpoint, errors by kind, predictions by
-//! class, inputs outside the training range and unseen categories by column. Every series is
+//! class (V1's `:predict` and `:explain` are endpoints of their own), inputs outside the training range and unseen categories by column. Every series is
 //! created up front and its handle kept, so the hot path touches atomics only (no label
 //! lookup, no lock); series that nothing has counted yet show 0.
 
@@ -10,8 +10,8 @@ use prometheus::{
 
 use crate::error::{Error, Result};
 
-/// Endpoints with their own series.
-pub const ENDPOINTS: [&str; 3] = ["infer", "invocations", "other"];
+/// Endpoints with their own series (the index is what [`Metrics::request`] takes).
+pub const ENDPOINTS: [&str; 5] = ["infer", "invocations", "other", "v1_predict", "v1_explain"];
 /// Status codes counted separately (others go to the last slot as "other").
 const CODES: [u16; 10] = [200, 400, 401, 404, 405, 408, 413, 415, 500, 503];
 /// Latency bucket upper bounds, seconds.
@@ -19,7 +19,7 @@ const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 /// Error kinds.
-pub const ERRORS: [&str; 8] = [
+pub const ERRORS: [&str; 10] = [
     "bad_request",
     "unauthorized",
     "not_found",
@@ -28,6 +28,8 @@ pub const ERRORS: [&str; 8] = [
     "timeout",
     "method_not_allowed",
     "internal",
+    "too_many_rows",
+    "over_time_budget",
 ];
 
 pub struct Metrics {

@@ -4,11 +4,23 @@
 //! followed by the tensors' bytes. A model has the prediction (named as the
 //! target; BYTES labels for a classifier, FP64 values for a regressor) and,
 //! when the model has them, `probabilities` (FP64, `[N, classes]`).
+//!
+//! With `"parameters": {"explain": true}` on the request (or `explanation`
+//! in its `outputs` list) the reply also has `explanation`: a BYTES tensor
+//! of shape `[N]` holding each row's explanation as JSON text — the object
+//! a V1 `:explain` answers per row — and the method in the reply's
+//! `parameters`. One BYTES tensor rather than FP64 `shap_<column>` tensors:
+//! it keeps the shape `[N]` of the predictions, cannot collide with an
+//! output named after a column, carries the base value, the explained class
+//! and (for estimates) the standard errors beside the values, and every OIP
+//! client (Triton's, KServe's) reads an extra BYTES output without knowing
+//! of it. It is not in the model metadata's outputs: it is only sent when asked.
 
 use serde_json::{Map, Value, json};
 
 use super::Reply;
 use super::binary;
+use super::explain::Explained;
 use crate::bundle::manifest::{InputKind, Manifest};
 use crate::bundle::score::Answer;
 use crate::error::{Error, Result};
@@ -18,7 +30,12 @@ use crate::error::{Error, Result};
 pub(super) enum Output {
     Prediction,
     Probabilities,
+    /// SHAP values per row, as JSON text (only when asked).
+    Explanation,
 }
+
+/// The explanation output's name.
+pub(super) const EXPLANATION: &str = "explanation";
 
 /// An output to send, and whether as binary data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,8 +106,9 @@ fn flag(params: Option<&Value>, key: &str, field: &str) -> Result<Option<bool>> 
 }
 
 /// The outputs a request asks for, in its order: its `outputs` list, or all
-/// of them. Binary when the output's `binary_data` says so, else when the
-/// request's `binary_data_output` does.
+/// of them; and the explanation last when `parameters.explain` is true but
+/// the list does not name it. Binary when the output's `binary_data` says
+/// so, else when the request's `binary_data_output` does.
 pub(super) fn requested(request: &Value, m: &Manifest) -> Result<Vec<Wanted>> {
     let all = outputs(m);
     let default = flag(
@@ -99,12 +117,32 @@ pub(super) fn requested(request: &Value, m: &Manifest) -> Result<Vec<Wanted>> {
         "parameters",
     )?
     .unwrap_or(false);
+    let explain = flag(request.get("parameters"), "explain", "parameters")?.unwrap_or(false);
+    let mut wanted = requested_outputs(request, &all, default)?;
+    let explained = wanted.iter().any(|w| w.output == Output::Explanation);
+    if explain && !explained {
+        wanted.push(Wanted {
+            output: Output::Explanation,
+            binary: default,
+        });
+    }
+    Ok(wanted)
+}
+
+/// The request's `outputs` list (the explanation among them when named).
+fn requested_outputs(
+    request: &Value,
+    model_outputs: &[(Output, &str, &'static str, Vec<i64>)],
+    default: bool,
+) -> Result<Vec<Wanted>> {
+    let mut all = model_outputs.to_vec();
+    all.push((Output::Explanation, EXPLANATION, "BYTES", vec![-1]));
     // No list, or an empty one: every output.
     let Some(list) = request
         .get("outputs")
         .filter(|o| !o.is_null() && o.as_array().is_none_or(|a| !a.is_empty()))
     else {
-        return Ok(all
+        return Ok(model_outputs
             .iter()
             .map(|o| Wanted {
                 output: o.0,
@@ -148,15 +186,18 @@ pub(super) fn requested(request: &Value, m: &Manifest) -> Result<Vec<Wanted>> {
     Ok(wanted)
 }
 
-/// The infer response with the `wanted` outputs.
+/// The infer response with the `wanted` outputs (the explanation's rows
+/// from `explained`).
 pub(super) fn reply(
     m: &Manifest,
     answer: &Answer,
     id: Option<String>,
     wanted: &[Wanted],
+    explained: Option<&Explained>,
 ) -> Result<Reply> {
     let n = answer.predictions.len();
-    let all = outputs(m);
+    let mut all = outputs(m);
+    all.push((Output::Explanation, EXPLANATION, "BYTES", vec![-1]));
     let mut tensors = Vec::with_capacity(wanted.len());
     let mut blobs: Vec<Vec<u8>> = Vec::new();
     for w in wanted {
@@ -172,6 +213,15 @@ pub(super) fn reply(
                 (
                     vec![n, m.classes.len()],
                     p.iter().flatten().map(|x| Value::from(*x)).collect(),
+                )
+            }
+            Output::Explanation => {
+                let e = explained.ok_or_else(|| {
+                    Error::internal("the explanation output was asked for but not computed")
+                })?;
+                (
+                    vec![n],
+                    e.rows.iter().map(|r| Value::from(r.to_string())).collect(),
                 )
             }
         };
@@ -198,6 +248,18 @@ pub(super) fn reply(
     });
     if let (Some(id), Some(o)) = (id, out.as_object_mut()) {
         o.insert("id".into(), Value::from(id));
+    }
+    // OIP parameters are scalars: the notes as one text.
+    if let (Some(e), Some(o)) = (explained, out.as_object_mut()) {
+        o.insert(
+            "parameters".into(),
+            json!({
+                "explanation_method": e.method.label(),
+                "explanation_exact": e.method.is_exact(),
+                "explanation_output_kind": e.output.label(),
+                "explanation_notes": e.notes.join(" "),
+            }),
+        );
     }
     if blobs.is_empty() {
         return Ok(Reply::Json(out));

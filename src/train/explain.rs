@@ -466,25 +466,68 @@ fn fold(phi: &[f64], m: usize, spans: &[Range<usize>], out: &mut [f64]) {
     }
 }
 
-/// Trees' SHAP values, rows in parallel: `add(row, phi, scratch)` adds a
-/// row's transformed-feature values to `phi` (features × m).
+/// Trees are explained in groups of this many, each group into its own
+/// buffer, and the groups summed in order: the same sums whether a row's
+/// groups run on one thread (many rows, in parallel over rows) or on all of
+/// them (fewer rows than threads, e.g. a one-row server request).
+const TREE_GROUP: usize = 16;
+
+/// Trees' SHAP values: `add(trees, row, phi, scratch)` adds the values of
+/// the trees `trees` (indices) for a row to `phi` (features × m). Rows in
+/// parallel, or a row's tree groups in parallel when there are few rows.
 fn trees_shap(
     x: &Matrix,
     m: usize,
+    n_trees: usize,
     spans: &[Range<usize>],
     e: &mut Explanation,
-    add: impl Fn(&[f64], &mut [f64], &mut tree::Scratch) + Sync,
+    add: impl Fn(Range<usize>, &[f64], &mut [f64], &mut tree::Scratch) + Sync,
 ) {
     let c = spans.len();
+    let width = x.cols * m;
+    let groups: Vec<Range<usize>> = (0..n_trees)
+        .step_by(TREE_GROUP)
+        .map(|a| a..(a + TREE_GROUP).min(n_trees))
+        .collect();
+    // One group's values for a row, into `part`.
+    let group = |r: usize, g: &Range<usize>, part: &mut [f64], scratch: &mut tree::Scratch| {
+        part.fill(0.0);
+        add(g.clone(), x.row(r), part, scratch);
+    };
     let mut values = vec![0.0; x.rows * m * c];
-    values.par_chunks_mut(m * c).enumerate().for_each_init(
-        || (tree::Scratch::default(), vec![0.0; x.cols * m]),
-        |(scratch, phi), (r, out)| {
-            phi.fill(0.0);
-            add(x.row(r), phi, scratch);
-            fold(phi, m, spans, out);
-        },
-    );
+    if x.rows < rayon::current_num_threads() && groups.len() > 1 {
+        for (r, out) in values.chunks_mut(m * c).enumerate() {
+            let parts: Vec<Vec<f64>> = groups
+                .par_iter()
+                .map_init(tree::Scratch::default, |scratch, g| {
+                    let mut part = vec![0.0; width];
+                    group(r, g, &mut part, scratch);
+                    part
+                })
+                .collect();
+            let mut phi = vec![0.0; width];
+            for part in &parts {
+                for (a, v) in phi.iter_mut().zip(part) {
+                    *a += v;
+                }
+            }
+            fold(&phi, m, spans, out);
+        }
+    } else {
+        values.par_chunks_mut(m * c).enumerate().for_each_init(
+            || (tree::Scratch::default(), vec![0.0; width], vec![0.0; width]),
+            |(scratch, phi, part), (r, out)| {
+                phi.fill(0.0);
+                for g in &groups {
+                    group(r, g, part, scratch);
+                    for (a, v) in phi.iter_mut().zip(part.iter()) {
+                        *a += v;
+                    }
+                }
+                fold(phi, m, spans, out);
+            },
+        );
+    }
     e.values = values;
 }
 
@@ -498,11 +541,18 @@ fn forest_shap(f: &Forest, x: &Matrix, spans: &[Range<usize>], e: &mut Explanati
             *b += v * scale;
         }
     }
-    trees_shap(x, m, spans, e, |row, phi, scratch| {
-        for t in &explainers {
-            t.add(row, scale, phi, scratch);
-        }
-    });
+    trees_shap(
+        x,
+        m,
+        explainers.len(),
+        spans,
+        e,
+        |trees, row, phi, scratch| {
+            for t in &explainers[trees] {
+                t.add(row, scale, phi, scratch);
+            }
+        },
+    );
     e.raw = f.predict(x);
 }
 
@@ -514,19 +564,24 @@ fn boost_shap(b: &Booster, x: &Matrix, spans: &[Range<usize>], e: &mut Explanati
     for (i, t) in explainers.iter().enumerate() {
         e.base[i % k] += t.expected().first().copied().unwrap_or(0.0);
     }
-    // Each tree has one output; class j's trees write into column j of phi.
-    trees_shap(x, k, spans, e, |row, phi, scratch| {
-        let mut one = vec![0.0; x.cols];
-        for j in 0..k {
-            one.fill(0.0);
-            for t in explainers.iter().skip(j).step_by(k) {
-                t.add(row, 1.0, &mut one, scratch);
+    // Each tree has one output; tree i writes into column i % k of phi.
+    trees_shap(
+        x,
+        k,
+        explainers.len(),
+        spans,
+        e,
+        |trees, row, phi, scratch| {
+            let mut one = vec![0.0; x.cols];
+            for i in trees {
+                one.fill(0.0);
+                explainers[i].add(row, 1.0, &mut one, scratch);
+                for (f, v) in one.iter().enumerate() {
+                    phi[f * k + i % k] += v;
+                }
             }
-            for (f, v) in one.iter().enumerate() {
-                phi[f * k + j] += v;
-            }
-        }
-    });
+        },
+    );
     e.raw = b.raw_scores(x);
 }
 
