@@ -306,13 +306,7 @@ fn explain(path: &Path, out_dir: &Path, n_rows: usize, quick: bool) {
     use lathe::train::model::FittedModel;
     std::fs::create_dir_all(out_dir).unwrap();
     let prep = prepare(path, None, 0.2, 2, vec![models()[2].clone(), boosting()]);
-    let rows: Vec<usize> = prep
-        .split
-        .holdout
-        .iter()
-        .copied()
-        .take(EXPLAIN_ROWS)
-        .collect();
+    let rows: Vec<usize> = prep.split.holdout.iter().copied().take(n_rows).collect();
     std::fs::write(
         out_dir.join("split.json"),
         serde_json::json!({"train": prep.split.train, "test": rows}).to_string(),

@@ -115,9 +115,19 @@ impl<'a> Explainer<'a> {
         if t.left[node] == 0 {
             let m = t.outputs;
             let value = &t.value[node * m..(node + 1) * m];
+            // `one` is 1 on the row's own path and 0 off it; off it, the
+            // unwound sum is one shared sum over the path divided by `zero`
+            // (computed once per leaf, as Fast TreeSHAP v1 does).
+            let mut shared: Option<f64> = None;
             for i in 1..=d {
                 let e = path[i];
-                let f = unwound_sum(path, d, i, &self.inv) * (e.one - e.zero) * scale;
+                let w = if e.one != 0.0 {
+                    unwound_sum(path, d, i, &self.inv)
+                } else {
+                    let s = *shared.get_or_insert_with(|| off_path_sum(path, d, &self.inv));
+                    s * (d + 1) as f64 / e.zero
+                };
+                let f = w * (e.one - e.zero) * scale;
                 let dst = &mut phi[e.feature as usize * m..(e.feature as usize + 1) * m];
                 for (a, v) in dst.iter_mut().zip(value) {
                     *a += f * v;
@@ -232,12 +242,18 @@ fn unwound_sum(p: &[Elem], d: usize, k: usize, inv: &[f64]) -> f64 {
             next = p[i].w - t * b * (d - i) as f64;
         }
     } else {
-        for i in 0..d {
-            total += p[i].w * inv[d - i];
-        }
-        total *= n / zero;
+        total = off_path_sum(p, d, inv) * n / zero;
     }
     total
+}
+
+/// Σ w[i] / (d − i) over the path: an off-path element's unwound sum times its `zero` / (d + 1).
+fn off_path_sum(p: &[Elem], d: usize, inv: &[f64]) -> f64 {
+    p[..d]
+        .iter()
+        .enumerate()
+        .map(|(i, e)| e.w * inv[d - i])
+        .sum()
 }
 
 #[cfg(test)]
