@@ -347,7 +347,7 @@ mod tests {
             ("a", "not a row number"),
             ("", "names no rows"),
         ] {
-            let e = parse_rows(spec, 10).err().expect(spec);
+            let e = parse_rows(spec, 10).expect_err(spec);
             assert!(e.message.contains(why), "{spec}: {}", e.message);
         }
     }
