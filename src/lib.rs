@@ -40,6 +40,7 @@
 //! | label | `label`      | `lathe label status/set/import/export/undo` | Label |
 //! | train | [`train`]    | `lathe train`                         | Train      |
 //! | experiments | `experiments` | `lathe runs …`                  | Experiments |
+//! | explain | `train::explain` | `lathe explain`                  | Experiments (`w`), Drift |
 //! | bundle | [`bundle`], `serve` | `lathe bundle …`, `lathe predict`, `lathe serve` | Bundles |
 //! | drift | `drift`      | `lathe drift`                         | Drift      |
 //! | pipeline | `pipeline` | `lathe pipeline run/history/generate` | (history in Experiments) |
