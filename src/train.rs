@@ -44,7 +44,7 @@ pub mod store;
 mod study;
 
 #[cfg(feature = "core")]
-pub use study::{RerunReport, lineage, load_and_prepare, rerun};
+pub use study::{RerunReport, lineage, load_and_prepare, load_run_data, rerun};
 
 use std::fmt;
 

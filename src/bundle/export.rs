@@ -21,7 +21,7 @@ use crate::bundle::score::Answer;
 use crate::bundle::server::{Host, Server};
 use crate::bundle::sign::SecretKey;
 use crate::bundle::{importance, input, k8s, oci, sbom};
-use crate::data::{LoadOptions, LogicalType};
+use crate::data::LogicalType;
 use crate::drift::profile::ReferenceProfile;
 use crate::error::{Error, Result};
 use crate::jobs::{CancelToken, JobUpdate, Progress};
@@ -174,15 +174,7 @@ pub fn export(
     let model = FittedModel::from_json(&model_bytes)?;
 
     step("reading the training data", 0.1);
-    let data_path = project.resolve(Path::new(&run.lineage.data));
-    let options = LoadOptions {
-        types: project
-            .source_for_path(&data_path)
-            .map(|s| s.types.clone())
-            .unwrap_or_default(),
-        ..LoadOptions::default()
-    };
-    let prep = crate::train::load_and_prepare(&run.spec, &data_path, &options)?;
+    let (data_path, prep) = crate::train::load_run_data(project, &run)?;
     let fp =
         crate::data::fingerprint::scan(&prep.frame, &CancelToken::new(), &crate::jobs::NoProgress)?
             .fingerprint;

@@ -277,18 +277,35 @@ pub fn write_all(runs: &[RunRecord], dir: &Path) -> Result<Vec<PathBuf>> {
         crate::config::write_atomic(&svg_path, svg(&chart)?.as_bytes())?;
         out.push(svg_path);
         let png_path = dir.join(format!("{stem}.png"));
-        // The encoder picks the format from the extension: keep ".png" last.
-        let tmp = dir.join(format!(".{stem}.tmp-{}.png", std::process::id()));
-        let drawn = {
-            let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
-            draw(&root, &chart)
-        };
-        if let Err(e) = drawn {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-        std::fs::rename(&tmp, &png_path).map_err(|e| Error::io(&png_path, &e))?;
+        write_png(&png_path, SIZE, |root| draw(root, &chart))?;
         out.push(png_path);
     }
     Ok(out)
+}
+
+/// Draw a PNG of `size` into a temporary file beside `out`, then rename it
+/// over `out` (a failed drawing leaves nothing behind).
+pub fn write_png(
+    out: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
+) -> Result<()> {
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let stem = out
+        .file_stem()
+        .map_or_else(|| "chart".into(), |s| s.to_string_lossy().into_owned());
+    // The encoder picks the format from the extension: keep ".png" last.
+    let tmp = dir.join(format!(".{stem}.tmp-{}.png", std::process::id()));
+    let drawn = {
+        let root = BitMapBackend::new(&tmp, size).into_drawing_area();
+        draw(&root)
+    };
+    if let Err(e) = drawn {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, &e))
 }

@@ -9,7 +9,6 @@
 
 use std::path::PathBuf;
 
-use crate::data::LoadOptions;
 use crate::error::{Error, Result};
 use crate::experiments::{RunRecord, Store};
 use crate::jobs::CancelToken;
@@ -53,14 +52,7 @@ impl RunData {
             .at(&data_path)
             .hint("put the file back where it was; the explanation needs its rows"));
         }
-        let options = LoadOptions {
-            types: project
-                .source_for_path(&data_path)
-                .map(|s| s.types.clone())
-                .unwrap_or_default(),
-            ..LoadOptions::default()
-        };
-        let prep = crate::train::load_and_prepare(&run.spec, &data_path, &options)?;
+        let (_, prep) = crate::train::load_run_data(project, &run)?;
         let raw = fit_schema(&model, &prep.raw).map_err(|e| e.at(&data_path))?;
         Ok(Self {
             run,

@@ -172,19 +172,5 @@ pub fn write(chart: &Chart, out: &Path) -> Result<()> {
         return crate::config::write_atomic(out, svg(chart)?.as_bytes());
     }
     ensure_font()?;
-    let dir = out
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    // The encoder picks the format from the extension: keep ".png" last.
-    let tmp = dir.join(format!(".explain.tmp-{}.png", std::process::id()));
-    let drawn = {
-        let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
-        draw(&root, chart)
-    };
-    if let Err(e) = drawn {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, out).map_err(|e| Error::io(out, &e))
+    crate::experiments::charts::write_png(out, SIZE, |root| draw(root, chart))
 }

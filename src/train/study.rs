@@ -19,6 +19,24 @@ pub fn load_and_prepare(spec: &TrainSpec, path: &Path, options: &LoadOptions) ->
     Ok(prep)
 }
 
+/// The data file a run was trained on, resolved in `project`, read with its
+/// source's type overrides and prepared by the run's spec.
+pub fn load_run_data(
+    project: &crate::project::Project,
+    run: &RunRecord,
+) -> Result<(std::path::PathBuf, Prepared)> {
+    let data_path = project.resolve(Path::new(&run.lineage.data));
+    let options = LoadOptions {
+        types: project
+            .source_for_path(&data_path)
+            .map(|s| s.types.clone())
+            .unwrap_or_default(),
+        ..LoadOptions::default()
+    };
+    let prep = load_and_prepare(&run.spec, &data_path, &options)?;
+    Ok((data_path, prep))
+}
+
 /// The lineage every run of a study shares: the data's fingerprint and
 /// schema, the code (lathe version, git commit of the project), the learning
 /// crates' versions and where it ran.
