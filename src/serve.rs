@@ -321,8 +321,9 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/v2/models/{name}/ready", get(model_ready))
         .route("/v2/models/{name}/infer", post(infer))
         .route("/v1/models", get(v1::models))
-        // `{name}:predict` cannot be one pattern: the segment is split in the handler.
-        .route("/v1/models/{segment}", get(v1::model).post(v1::verb))
+        // `{name}:predict` cannot be one pattern: the segment is split in the handler;
+        // GET is V1's model readiness, the same answer as v2's.
+        .route("/v1/models/{segment}", get(model_ready).post(v1::verb))
         .route("/invocations", post(invocations))
         .route("/metrics", get(metrics_text))
         .fallback(not_found)

@@ -45,19 +45,6 @@ pub(super) async fn verb(
     finish(&st, endpoint, t, r)
 }
 
-/// `GET /v1/models/{name}`: KServe V1's model readiness.
-pub(super) async fn model(
-    State(st): State<Arc<AppState>>,
-    UrlPath(name): UrlPath<String>,
-    headers: HeaderMap,
-) -> Response {
-    let t = Instant::now();
-    let r = authorize(&st, &headers)
-        .and_then(|()| check_model(&st, &name))
-        .map(|()| Reply::Json(json!({"name": name, "ready": true})));
-    finish(&st, 2, t, r)
-}
-
 /// `GET /v1/models`: KServe V1's model list.
 pub(super) async fn models(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let t = Instant::now();
