@@ -361,3 +361,35 @@ fn explain_writes_csv_and_charts_and_names_bad_input() {
     let out = sb.run(&["explain", "NOSUCHRUN", &data]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_rows_sampling_estimate_does_not_depend_on_the_rows_beside_it() {
+    let sb = Sandbox::sample();
+    let data = mixed_csv(&sb);
+    let doc = json_of(&sb.run(&[
+        "train",
+        "--data",
+        &data,
+        "--target",
+        "bin",
+        "--ignore",
+        "multi,value",
+        "--algorithms",
+        "knn",
+        "--folds",
+        "2",
+        "--json",
+    ]));
+    let id = doc["runs"][0]["run_id"].as_str().unwrap().to_owned();
+    let values = |rows: &str| -> Vec<Value> {
+        let e = json_of(&sb.run(&["explain", &id, &data, "--rows", rows, "--json"]));
+        assert_eq!(e["explanation"]["method"], "sampling estimate");
+        e["explanation"]["rows"].as_array().unwrap().clone()
+    };
+    let batch = values("3-6");
+    let alone = values("5");
+    assert_eq!(batch[2]["row"], 5);
+    assert_eq!(batch[2]["values"], alone[0]["values"]);
+    assert_eq!(batch[2]["std_error"], alone[0]["std_error"]);
+    assert_ne!(batch[0]["values"], batch[2]["values"]);
+}

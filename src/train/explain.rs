@@ -412,7 +412,7 @@ pub fn explain(
                 permutations: opts.permutations,
                 seed: opts.seed,
             };
-            sampling_shap(&est, &x, &mut e)?;
+            sampling_shap(&est, &x, rows, &mut e)?;
             e.raw = f(&x)?;
             e
         }
@@ -614,13 +614,21 @@ fn linear_shap(
     }
 }
 
-fn sampling_shap(est: &sampling::Estimator<'_>, x: &Matrix, e: &mut Explanation) -> Result<()> {
+/// `ids`: the explained rows' indices in their table, which seed each row's
+/// column orders (so a row's estimate does not depend on which rows, or
+/// how many, are explained with it).
+fn sampling_shap(
+    est: &sampling::Estimator<'_>,
+    x: &Matrix,
+    ids: &[usize],
+    e: &mut Explanation,
+) -> Result<()> {
     let m = est.outputs;
     let c = est.spans.len();
     e.base = est.base()?;
     let rows: Vec<sampling::RowEstimate> = (0..x.rows)
         .into_par_iter()
-        .map(|r| est.row(x.row(r), r as u64, &e.base))
+        .map(|r| est.row(x.row(r), ids[r] as u64, &e.base))
         .collect::<Result<_>>()?;
     // The estimate is columns × outputs; an explanation row is outputs × columns.
     let mut values = vec![0.0; x.rows * m * c];
