@@ -116,6 +116,15 @@ fn json_of(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `lathe train --json` on `data` with two folds: its JSON document.
+fn train(sb: &Sandbox, data: &str, target: &str, ignore: &str, more: &[&str]) -> Value {
+    let mut args = vec![
+        "train", "--data", data, "--target", target, "--ignore", ignore, "--folds", "2", "--json",
+    ];
+    args.extend_from_slice(more);
+    json_of(&sb.run(&args))
+}
+
 /// Train every learner of a task on `target` and explain 12 rows of each
 /// run with a model: (algorithm → the explanation's JSON).
 fn explain_every_learner(
@@ -125,21 +134,7 @@ fn explain_every_learner(
     ignore: &str,
     algorithms: &str,
 ) -> BTreeMap<String, Value> {
-    let train = sb.run(&[
-        "train",
-        "--data",
-        data,
-        "--target",
-        target,
-        "--ignore",
-        ignore,
-        "--algorithms",
-        algorithms,
-        "--folds",
-        "2",
-        "--json",
-    ]);
-    let doc = json_of(&train);
+    let doc = train(sb, data, target, ignore, &["--algorithms", algorithms]);
     let mut out = BTreeMap::new();
     for run in doc["runs"].as_array().unwrap() {
         if run["has_model"] != Value::Bool(true) {
@@ -276,22 +271,18 @@ fn every_learner_of_every_task_is_explained_additively() {
 fn explain_writes_csv_and_charts_and_names_bad_input() {
     let sb = Sandbox::sample();
     let data = mixed_csv(&sb);
-    let doc = json_of(&sb.run(&[
-        "train",
-        "--data",
+    let doc = train(
+        &sb,
         &data,
-        "--target",
         "bin",
-        "--ignore",
         "multi,value",
-        "--algorithms",
-        "random_forest",
-        "--grid",
-        "random_forest.n_trees=5",
-        "--folds",
-        "2",
-        "--json",
-    ]));
+        &[
+            "--algorithms",
+            "random_forest",
+            "--grid",
+            "random_forest.n_trees=5",
+        ],
+    );
     let id = doc["runs"][0]["run_id"].as_str().unwrap().to_owned();
     // Text: the method, the importance table and the rows' waterfalls.
     let out = sb.run(&["explain", &id[..8], &data, "--rows", "3,5"]);
@@ -366,20 +357,7 @@ fn explain_writes_csv_and_charts_and_names_bad_input() {
 fn a_rows_sampling_estimate_does_not_depend_on_the_rows_beside_it() {
     let sb = Sandbox::sample();
     let data = mixed_csv(&sb);
-    let doc = json_of(&sb.run(&[
-        "train",
-        "--data",
-        &data,
-        "--target",
-        "bin",
-        "--ignore",
-        "multi,value",
-        "--algorithms",
-        "knn",
-        "--folds",
-        "2",
-        "--json",
-    ]));
+    let doc = train(&sb, &data, "bin", "multi,value", &["--algorithms", "knn"]);
     let id = doc["runs"][0]["run_id"].as_str().unwrap().to_owned();
     let values = |rows: &str| -> Vec<Value> {
         let e = json_of(&sb.run(&["explain", &id, &data, "--rows", rows, "--json"]));
