@@ -371,3 +371,28 @@ fn a_rows_sampling_estimate_does_not_depend_on_the_rows_beside_it() {
     assert_eq!(batch[2]["std_error"], alone[0]["std_error"]);
     assert_ne!(batch[0]["values"], batch[2]["values"]);
 }
+
+/// A model from before format 4 (trees without covers, no training rows) is
+/// explained by the sampling estimate, which says so, and still adds up.
+#[test]
+fn a_model_without_node_covers_is_estimated_and_says_so() {
+    let path = fixture("golden/shap/rf_classifier.model.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    v["format_version"] = 3.into();
+    v.as_object_mut().unwrap().remove("background");
+    for t in v["model"]["random_forest"]["trees"].as_array_mut().unwrap() {
+        t.as_object_mut().unwrap().remove("cover");
+    }
+    let model = FittedModel::from_json(&serde_json::to_vec(&v).unwrap()).unwrap();
+    let raw = raw_of(&model, &root().join("sample-data/breast_cancer.csv"), 12);
+    let all: Vec<usize> = (0..12).collect();
+    let e = explain::explain(&model, &raw, &all, &Options::default()).unwrap();
+    assert!(!e.method.is_exact());
+    assert!(e.std_error.is_some());
+    assert!(
+        e.notes.iter().any(|n| n.contains("before model format 4")),
+        "{:?}",
+        e.notes
+    );
+    assert!(e.additivity_error() <= EXACT);
+}
