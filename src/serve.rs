@@ -204,6 +204,20 @@ impl ApiError {
         }
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
+
+    /// A failure of the model on the request's rows: a 400 when it names a
+    /// field (the rows are at fault), else a 500 with `context` before the message.
+    fn of_model(e: &Error, context: &str) -> Self {
+        if e.location.field.is_some() {
+            Self::bad(e)
+        } else {
+            Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                format!("{context}{}", e.message),
+            )
+        }
+    }
 }
 
 fn json_response(status: StatusCode, v: &Value) -> Response {
@@ -498,17 +512,9 @@ fn score(st: &AppState, bytes: &[u8], kind: BodyKind) -> std::result::Result<Sco
         }
     };
     let model = &st.bundle.model;
-    let scored = model.predict(&rows.raw).map_err(|e| {
-        if e.location.field.is_some() {
-            ApiError::bad(&e)
-        } else {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                e.message.clone(),
-            )
-        }
-    })?;
+    let scored = model
+        .predict(&rows.raw)
+        .map_err(|e| ApiError::of_model(&e, ""))?;
     Ok(Scored {
         answer: Answer::of(model, &scored),
         rows,

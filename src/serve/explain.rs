@@ -118,17 +118,8 @@ pub(super) fn explain_rows(
         at += chunk.len();
         let t = Instant::now();
         // A fixed seed: the same request gets the same sampling estimate.
-        let e = explain::explain(model, &rows.raw, chunk, &Options::default()).map_err(|e| {
-            if e.location.field.is_some() {
-                ApiError::bad(&e)
-            } else {
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    format!("the rows could not be explained: {}", e.message),
-                )
-            }
-        })?;
+        let e = explain::explain(model, &rows.raw, chunk, &Options::default())
+            .map_err(|e| ApiError::of_model(&e, "the rows could not be explained: "))?;
         kind = Some((e.method, e.output));
         for note in &e.notes {
             if !notes.contains(note) {
