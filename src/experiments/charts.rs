@@ -257,11 +257,19 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Res
 
 /// The chart as an SVG document.
 pub fn svg(chart: &Chart) -> Result<String> {
+    svg_of(SIZE, |root| draw(root, chart))
+}
+
+/// An SVG document of `size` drawn by `draw` (with the embedded font).
+pub fn svg_of(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<()>,
+) -> Result<String> {
     ensure_font()?;
     let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
-        draw(&root, chart)?;
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        draw(&root)?;
     }
     Ok(out)
 }

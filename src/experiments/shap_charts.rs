@@ -154,13 +154,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> Res
 
 /// The chart as an SVG document.
 pub fn svg(chart: &Chart) -> Result<String> {
-    ensure_font()?;
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
-        draw(&root, chart)?;
-    }
-    Ok(out)
+    crate::experiments::charts::svg_of(SIZE, |root| draw(root, chart))
 }
 
 /// Write the chart to `out`: PNG when it ends in `.png`, else SVG (atomically).
